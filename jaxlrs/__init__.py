@@ -1,3 +1,42 @@
 """jaxlrs: learning-rate schedules and fine-tuning tools for JAX, Optax and Flax."""
 
+from ._schedule import Schedule as Schedule
+from ._schedule import from_config as from_config
+from ._shapes import constant as constant
+from ._shapes import cosine as cosine
+from ._shapes import exponential as exponential
+from ._shapes import inverse_time as inverse_time
+from ._shapes import linear as linear
+from ._shapes import polynomial as polynomial
+from ._shapes import rsqrt as rsqrt
+from ._shapes import step_decay as step_decay
+from ._piecewise import multistep as multistep
+from ._piecewise import piecewise_constant as piecewise_constant
+from ._piecewise import piecewise_linear as piecewise_linear
+from ._compose import anneal as anneal
+from ._compose import clip as clip
+from ._compose import from_callable as from_callable
+from ._compose import product as product
+from ._compose import shift as shift
+from ._compose import sum_of as sum_of
+from ._compose import time_scale as time_scale
+from ._compose import warmup as warmup
+from ._join import join as join
+from ._cyclic import cosine_restarts as cosine_restarts
+from ._cyclic import cyclic as cyclic
+from ._cyclic import one_cycle as one_cycle
+from ._recipes import noisy as noisy
+from ._recipes import swa_schedule as swa_schedule
+from ._recipes import warmup_stable_decay as warmup_stable_decay
+from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
+from ._plateau import reduce_on_plateau as reduce_on_plateau
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "Schedule", "anneal", "clip", "constant", "cosine", "cosine_restarts", "cyclic",
+    "exponential", "from_callable", "from_config", "inverse_time", "join", "linear",
+    "multistep", "noisy", "one_cycle", "piecewise_constant", "piecewise_linear", "polynomial",
+    "product", "reduce_on_plateau", "ReduceOnPlateauState", "rsqrt", "shift", "step_decay",
+    "sum_of", "swa_schedule", "time_scale", "warmup", "warmup_stable_decay",
+]

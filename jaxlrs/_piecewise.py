@@ -1,0 +1,133 @@
+"""Piecewise schedules: constant pieces, milestones, and linear interpolation between points.
+
+Pieces are found by binary search over the sorted boundaries (``jnp.searchsorted``), so the cost
+of a step does not grow with the number of pieces.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from ._schedule import Schedule, register, require, steps_field, value_field
+
+
+def check_boundaries(name: str, boundaries: tuple[int, ...], allow_empty: bool = True) -> None:
+  """Boundaries must be non-negative and strictly increasing."""
+  require(allow_empty or len(boundaries) > 0, name, boundaries, "non-empty")
+  for i, b in enumerate(boundaries):
+    require(b >= 0, f"{name}[{i}]", b, "a non-negative step")
+  for i in range(1, len(boundaries)):
+    require(boundaries[i] > boundaries[i - 1], name, boundaries,
+            f"strictly increasing (entry {i} is {boundaries[i]} after {boundaries[i - 1]})")
+
+
+def piece_index(t, boundaries):
+  """Index of the piece holding ``t``: the number of boundaries ``<= t``."""
+  if len(boundaries) == 0:
+    return jnp.zeros(t.shape, jnp.int32)
+  return jnp.searchsorted(jnp.asarray(boundaries, t.dtype), t, side="right")
+
+
+@register("piecewise_constant")
+class piecewise_constant(Schedule):
+  """Piecewise-constant absolute values; ``values[i + 1]`` applies from ``step == boundaries[i]``.
+
+  .. math:: f(t) = v_k, \\quad k = \\#\\{i : b_i \\le t\\}
+
+  Same values as ``optax.piecewise_constant_schedule`` with the scales turned into absolute
+  values. (Keras ``PiecewiseConstantDecay`` switches one step later: see
+  ``jaxlrs.compat.keras``.)
+
+  Args:
+    boundaries: strictly increasing non-negative steps.
+    values: ``len(boundaries) + 1`` values.
+
+  Raises:
+    ValueError: boundaries unsorted, repeated or negative; length mismatch.
+
+  Example:
+    >>> s = jaxlrs.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.1, 0.01])
+    >>> s(10)
+    Array(0.1, dtype=float32)
+  """
+
+  boundaries: tuple[int, ...] = steps_field()
+  values: tuple[float, ...] = value_field()
+
+  def _check(self):
+    check_boundaries("boundaries", self.boundaries)
+    require(len(self.values) == len(self.boundaries) + 1, "values", self.values,
+            f"one longer than boundaries ({len(self.boundaries) + 1} values for "
+            f"{len(self.boundaries)} boundaries)")
+
+  def _value(self, t):
+    values = jnp.stack([jnp.asarray(v, t.dtype) for v in self.values])
+    return values[piece_index(t, self.boundaries)]
+
+
+@register("multistep")
+class multistep(Schedule):
+  """Multiply by ``gamma`` at each milestone (PyTorch ``MultiStepLR``).
+
+  .. math:: f(t) = v_0 \\, \\gamma^{\\#\\{i : m_i \\le t\\}}
+
+  Args:
+    init_value: value before the first milestone.
+    milestones: strictly increasing non-negative steps.
+    gamma: factor applied at each milestone.
+
+  Raises:
+    ValueError: milestones unsorted, repeated, negative or empty.
+
+  Example:
+    >>> jaxlrs.multistep(1.0, milestones=[10, 20], gamma=0.1)(20)
+    Array(0.01, dtype=float32)
+  """
+
+  init_value: float = value_field()
+  milestones: tuple[int, ...] = steps_field()
+  gamma: float = value_field(default=0.1)
+
+  def _check(self):
+    check_boundaries("milestones", self.milestones, allow_empty=False)
+
+  def _value(self, t):
+    k = piece_index(t, self.milestones).astype(t.dtype)
+    return self.init_value * jnp.asarray(self.gamma, t.dtype) ** k
+
+
+@register("piecewise_linear")
+class piecewise_linear(Schedule):
+  """Linear interpolation between ``(boundaries[i], values[i])`` points; holds both ends.
+
+  .. math:: f(t) = v_i + (v_{i+1} - v_i) \\frac{t - b_i}{b_{i+1} - b_i}, \\quad b_i \\le t < b_{i+1}
+
+  Args:
+    boundaries: strictly increasing non-negative steps (at least one).
+    values: one value per boundary.
+
+  Raises:
+    ValueError: boundaries unsorted, repeated, negative or empty; length mismatch.
+
+  Example:
+    >>> jaxlrs.piecewise_linear(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.0])(15)
+    Array(0.5, dtype=float32)
+  """
+
+  boundaries: tuple[int, ...] = steps_field()
+  values: tuple[float, ...] = value_field()
+
+  def _check(self):
+    check_boundaries("boundaries", self.boundaries, allow_empty=False)
+    require(len(self.values) == len(self.boundaries), "values", self.values,
+            f"as long as boundaries ({len(self.boundaries)})")
+
+  def _value(self, t):
+    xs = jnp.asarray(self.boundaries, t.dtype)
+    ys = jnp.stack([jnp.asarray(v, t.dtype) for v in self.values])
+    if len(self.boundaries) == 1:
+      return jnp.broadcast_to(ys[0], t.shape)
+    i = jnp.clip(jnp.searchsorted(xs, t, side="right") - 1, 0, len(self.boundaries) - 2)
+    x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
+    frac = jnp.clip((t - x0) / (x1 - x0), 0, 1)
+    return y0 + (y1 - y0) * frac
