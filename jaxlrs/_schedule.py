@@ -192,9 +192,9 @@ class Schedule:
     """The float dtype of the values: float32, or float64 under x64 with float64 values."""
     leaves = jax.tree.leaves(self)
     dt = jnp.result_type(*leaves) if leaves else jnp.result_type(float)
-    if not jnp.issubdtype(dt, jnp.floating):
-      dt = jnp.result_type(float)
-    return jnp.promote_types(dt, jnp.float32)
+    if not jnp.issubdtype(dt, jnp.floating) or jnp.dtype(dt).itemsize < 4:
+      dt = jnp.dtype(jnp.float32)
+    return jnp.dtype(dt)
 
   def __call__(self, step: Any) -> jax.Array:
     """The value at ``step`` (see the class docstring for the step semantics)."""

@@ -17,3 +17,16 @@ hypothesis.settings.register_profile(
     "ci", max_examples=30, deadline=None, derandomize=True, print_blob=True
 )
 hypothesis.settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def standard_promotion():
+  """Optax's own Adam bias correction mixes int32 and float32: run such tests in standard mode.
+
+  jaxlrs code itself is checked under strict promotion everywhere else.
+  """
+  with jax.numpy_dtype_promotion("standard"):
+    yield
