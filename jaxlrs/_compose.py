@@ -159,7 +159,7 @@ class product(Schedule):
     Array(1., dtype=float32)
   """
 
-  schedules: tuple[Schedule, ...] = child_field()
+  schedules: tuple[Schedule, ...] = child_field(sequence=True)
 
   def __init__(self, *schedules: Any):
     object.__setattr__(self, "schedules", _flatten_operands(product, schedules))
@@ -192,7 +192,7 @@ class sum_of(Schedule):
     Array(1.5, dtype=float32)
   """
 
-  schedules: tuple[Schedule, ...] = child_field()
+  schedules: tuple[Schedule, ...] = child_field(sequence=True)
 
   def __init__(self, *schedules: Any):
     object.__setattr__(self, "schedules", _flatten_operands(sum_of, schedules))

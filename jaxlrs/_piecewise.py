@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from ._schedule import Schedule, register, require, steps_field, value_field
+from ._schedule import (
+    Schedule, register, require, require_value, safe_pow, steps_field, value_field)
 
 
 def check_boundaries(name: str, boundaries: tuple[int, ...], allow_empty: bool = True) -> None:
@@ -51,8 +52,8 @@ class piecewise_constant(Schedule):
     Array(0.1, dtype=float32)
   """
 
-  boundaries: tuple[int, ...] = steps_field()
-  values: tuple[float, ...] = value_field()
+  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  values: tuple[float, ...] = value_field(sequence=True)
 
   def _check(self):
     check_boundaries("boundaries", self.boundaries)
@@ -85,15 +86,16 @@ class multistep(Schedule):
   """
 
   init_value: float = value_field()
-  milestones: tuple[int, ...] = steps_field()
+  milestones: tuple[int, ...] = steps_field(sequence=True)
   gamma: float = value_field(default=0.1)
 
   def _check(self):
     check_boundaries("milestones", self.milestones, allow_empty=False)
+    require_value("gamma", self.gamma, lambda g: g >= 0, "non-negative")
 
   def _value(self, t):
     k = piece_index(t, self.milestones).astype(t.dtype)
-    return self.init_value * jnp.asarray(self.gamma, t.dtype) ** k
+    return self.init_value * safe_pow(jnp.asarray(self.gamma, t.dtype), k)
 
 
 @register("piecewise_linear")
@@ -114,8 +116,8 @@ class piecewise_linear(Schedule):
     Array(0.5, dtype=float32)
   """
 
-  boundaries: tuple[int, ...] = steps_field()
-  values: tuple[float, ...] = value_field()
+  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  values: tuple[float, ...] = value_field(sequence=True)
 
   def _check(self):
     check_boundaries("boundaries", self.boundaries, allow_empty=False)

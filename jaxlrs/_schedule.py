@@ -30,14 +30,14 @@ _REGISTRY: dict[str, type["Schedule"]] = {}
 _ROLE = "jaxlrs_role"
 
 
-def value_field(**kwargs: Any) -> Any:
+def value_field(sequence: bool = False, **kwargs: Any) -> Any:
   """A float hyperparameter: a pytree leaf."""
-  return dataclasses.field(metadata={_ROLE: "value"}, **kwargs)
+  return dataclasses.field(metadata={_ROLE: "value", "sequence": sequence}, **kwargs)
 
 
-def steps_field(**kwargs: Any) -> Any:
+def steps_field(sequence: bool = False, **kwargs: Any) -> Any:
   """An integer number of steps: static."""
-  return dataclasses.field(metadata={_ROLE: "steps"}, **kwargs)
+  return dataclasses.field(metadata={_ROLE: "steps", "sequence": sequence}, **kwargs)
 
 
 def static_field(**kwargs: Any) -> Any:
@@ -45,9 +45,9 @@ def static_field(**kwargs: Any) -> Any:
   return dataclasses.field(metadata={_ROLE: "static"}, **kwargs)
 
 
-def child_field(**kwargs: Any) -> Any:
+def child_field(sequence: bool = False, **kwargs: Any) -> Any:
   """A nested schedule, or a tuple of them: a pytree node."""
-  return dataclasses.field(metadata={_ROLE: "child"}, **kwargs)
+  return dataclasses.field(metadata={_ROLE: "child", "sequence": sequence}, **kwargs)
 
 
 def _roles(cls: type) -> list[tuple[str, str]]:
@@ -158,8 +158,14 @@ class Schedule:
   # -- construction ------------------------------------------------------------------------
 
   def __post_init__(self) -> None:
-    for name, role in _roles(type(self)):
-      x = getattr(self, name)
+    for f in dataclasses.fields(self):
+      name, role, x = f.name, f.metadata.get(_ROLE, "static"), getattr(self, f.name)
+      if x is None and role in ("value", "steps", "child") and f.default is not None:
+        raise TypeError(f"{name} must be given, got None.")
+      if f.metadata.get("sequence"):
+        x = _tuple_of(name, x, lambda n, v: v)
+      elif role in ("value", "steps") and isinstance(x, (tuple, list)):
+        raise TypeError(f"{name} must be a single number, got {x!r}.")
       if role == "value":
         if isinstance(x, (tuple, list)):
           x = _tuple_of(name, x, _check_value)
