@@ -31,7 +31,7 @@ class from_callable(Schedule):
   Example:
     >>> s = jaxlrs.from_callable(optax.cosine_decay_schedule(1.0, 100))
     >>> s(50)
-    Array(0.5, dtype=float32)
+    Array(0.49999997, dtype=float32)
   """
 
   fn: Callable[[Any], Any] = static_field()

@@ -167,7 +167,7 @@ def cosine_restarts(init_value: float, cycle_steps: int, t_mul: float = 1.0,
   Example:
     >>> s = jaxlrs.cosine_restarts(1.0, cycle_steps=10, t_mul=2.0)
     >>> s(10), s(20)  # restart at 10, half-way through the 20-step second cycle
-    (Array(1., dtype=float32), Array(0.5, dtype=float32))
+    (Array(1., dtype=float32), Array(0.49999997, dtype=float32))
   """
   s = _cosine_restarts(init_value, cycle_steps, t_mul=t_mul, m_mul=m_mul, end_value=end_value,
                        cycle_limit=cycle_limit, k_decay=k_decay)
@@ -208,7 +208,7 @@ class one_cycle(Schedule):
   Example:
     >>> s = jaxlrs.one_cycle(1.0, total_steps=100, pct_start=0.3)
     >>> s(0), s(29)
-    (Array(0.04, dtype=float32), Array(1., dtype=float32))
+    (Array(0.04000002, dtype=float32), Array(1., dtype=float32))
   """
 
   peak_value: float = value_field()

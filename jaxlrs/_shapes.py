@@ -130,7 +130,7 @@ class cosine(Schedule):
 
   Example:
     >>> jaxlrs.cosine(init_value=1.0, total_steps=100)(50)
-    Array(0.5, dtype=float32)
+    Array(0.49999997, dtype=float32)
   """
 
   init_value: float = value_field()

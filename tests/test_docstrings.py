@@ -1,0 +1,21 @@
+"""Every example in the core docstrings runs and prints what it says."""
+
+import doctest
+import importlib
+
+import jax.numpy as jnp
+import optax
+import pytest
+
+import jaxlrs
+
+MODULES = ["_schedule", "_shapes", "_piecewise", "_compose", "_join", "_cyclic", "_recipes",
+           "_plateau"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, standard_promotion):
+  module = importlib.import_module(f"jaxlrs.{name}")
+  result = doctest.testmod(module, extraglobs={"jaxlrs": jaxlrs, "optax": optax, "jnp": jnp},
+                           optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+  assert result.failed == 0
