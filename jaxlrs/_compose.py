@@ -6,6 +6,9 @@ compat ports) is this :class:`warmup`. All transition curves go through :func:`r
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
 from typing import Any, Callable
 
 import jax.numpy as jnp
@@ -148,8 +151,33 @@ def _flatten_operands(kind: type, operands: tuple) -> tuple[Schedule, ...]:
   return tuple(out)
 
 
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class _Combination(Schedule):
+  """Schedules (and numbers) combined elementwise by ``_op``; nested ones of a kind flatten."""
+
+  schedules: tuple[Schedule, ...] = child_field(sequence=True)
+
+  def __init__(self, *schedules: Any):
+    object.__setattr__(self, "schedules", _flatten_operands(type(self), schedules))
+    self.__post_init__()
+
+  def _check(self):
+    require(len(self.schedules) >= 1, "schedules", self.schedules, "non-empty")
+
+  @classmethod
+  def _from_config_args(cls, args):
+    require(set(args) == {"schedules"}, "config keys", sorted(args), "['schedules']")
+    return cls(*args["schedules"])
+
+  def __repr__(self):
+    return f"{self.kind}({', '.join(map(repr, self.schedules))})"
+
+  def _value(self, t):
+    return functools.reduce(self._op, [s._value(t) for s in self.schedules])
+
+
 @register("product")
-class product(Schedule):
+class product(_Combination):
   """The product of schedules (and numbers): warmup factor × decay, as in big_vision and t5x.
 
   ``a * b`` and ``a * 0.5`` build one. Nested products flatten.
@@ -159,32 +187,12 @@ class product(Schedule):
     Array(1., dtype=float32)
   """
 
-  schedules: tuple[Schedule, ...] = child_field(sequence=True)
-
-  def __init__(self, *schedules: Any):
-    object.__setattr__(self, "schedules", _flatten_operands(product, schedules))
-    self.__post_init__()
-
-  def _check(self):
-    require(len(self.schedules) >= 1, "schedules", self.schedules, "non-empty")
-
-  @classmethod
-  def _from_config_args(cls, args):
-    require(set(args) == {"schedules"}, "config keys", sorted(args), "['schedules']")
-    return cls(*args["schedules"])
-
-  def __repr__(self):
-    return f"product({', '.join(map(repr, self.schedules))})"
-
-  def _value(self, t):
-    out = self.schedules[0]._value(t)
-    for s in self.schedules[1:]:
-      out = out * s._value(t)
-    return out
+  _op = staticmethod(operator.mul)
+  __init__ = _Combination.__init__
 
 
-@register("sum")
-class sum_of(Schedule):
+@register("sum_of")
+class sum_of(_Combination):
   """The sum of schedules (and numbers); ``a + b`` builds one. Nested sums flatten.
 
   Example:
@@ -192,28 +200,8 @@ class sum_of(Schedule):
     Array(1.5, dtype=float32)
   """
 
-  schedules: tuple[Schedule, ...] = child_field(sequence=True)
-
-  def __init__(self, *schedules: Any):
-    object.__setattr__(self, "schedules", _flatten_operands(sum_of, schedules))
-    self.__post_init__()
-
-  def _check(self):
-    require(len(self.schedules) >= 1, "schedules", self.schedules, "non-empty")
-
-  @classmethod
-  def _from_config_args(cls, args):
-    require(set(args) == {"schedules"}, "config keys", sorted(args), "['schedules']")
-    return cls(*args["schedules"])
-
-  def __repr__(self):
-    return f"sum_of({', '.join(map(repr, self.schedules))})"
-
-  def _value(self, t):
-    out = self.schedules[0]._value(t)
-    for s in self.schedules[1:]:
-      out = out + s._value(t)
-    return out
+  _op = staticmethod(operator.add)
+  __init__ = _Combination.__init__
 
 
 @register("shift")
