@@ -108,7 +108,8 @@ class warmup(Schedule):
     warmup_steps: a non-negative int.
     init_value: value at step 0.
     shape: ``linear``, ``cosine`` (``v0 + (s(0) - v0)(1 - cos(pi t / w)) / 2``) or
-      ``exponential`` (geometric, needs ``init_value > 0``).
+      ``exponential`` (geometric, needs ``init_value > 0``) or ``1-sqrt``
+      (``v0 + (s(0) - v0)(1 - sqrt(1 - t / w))``, the Hugging Face WSD warmup).
 
   Raises:
     ValueError: negative ``warmup_steps``, unknown ``shape``, ``init_value <= 0`` with
@@ -127,7 +128,7 @@ class warmup(Schedule):
 
   def _check(self):
     require_nonnegative_steps("warmup_steps", self.warmup_steps)
-    require_choice("shape", self.shape, ("linear", "cosine", "exponential"))
+    require_choice("shape", self.shape, ("linear", "cosine", "exponential", "1-sqrt"))
     if self.shape == "exponential":
       require_value("init_value", self.init_value, lambda v: v > 0,
                     "positive for shape 'exponential'")
@@ -135,7 +136,11 @@ class warmup(Schedule):
   def _value(self, t):
     target = self.schedule._value(jnp.zeros_like(t))
     after = self.schedule._value(jnp.maximum(t - self.warmup_steps, 0))
-    rising = ramp(self.init_value, target, fraction(t, self.warmup_steps), self.shape)
+    frac = fraction(t, self.warmup_steps)
+    if self.shape == "1-sqrt":  # convex: the gap to the target closes like sqrt(1 - f)
+      rising = ramp(target, self.init_value, 1 - frac, "1-sqrt")
+    else:
+      rising = ramp(self.init_value, target, frac, self.shape)
     return jnp.where(t < self.warmup_steps, rising, after)
 
 

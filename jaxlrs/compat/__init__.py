@@ -1,0 +1,7 @@
+"""Ports of other libraries' schedules, keeping their names, argument names and defaults."""
+
+from . import hf as hf
+from . import keras as keras
+from . import sambaflow as sambaflow
+from . import timm as timm
+from . import torch as torch

@@ -1,0 +1,54 @@
+"""SambaFlow learning-rate schedules (``lr_schedule`` names) as jaxlrs schedules.
+
+SambaFlow's training scripts take ``--lr-schedule``, ``--learning-rate``, ``--warmup-steps``,
+``--max-steps`` and ``--end-lr-ratio``; ``--steps-this-run`` stops a run early, and a resumed run
+continues the same curve. Here a schedule is a pure function of the global step, so a run that
+stops at ``steps_this_run < max_steps`` and resumes from its checkpointed step sees exactly the
+values of one uninterrupted run.
+"""
+
+from __future__ import annotations
+
+from .. import _compose, _shapes
+from .._schedule import Schedule, _check_steps, _check_value, require
+
+__all__ = ["LR_SCHEDULES", "get_schedule"]
+
+LR_SCHEDULES = ("cosine_schedule_with_warmup", "polynomial_decay_schedule_with_warmup", "fixed_lr")
+_DEFAULT_END_RATIO = {"cosine_schedule_with_warmup": 0.1,
+                      "polynomial_decay_schedule_with_warmup": 0.0}
+
+
+def get_schedule(lr_schedule: str, learning_rate: float, warmup_steps: int, max_steps: int,
+                 end_lr_ratio: float | None = None) -> Schedule:
+  """A SambaFlow schedule by name.
+
+  * ``cosine_schedule_with_warmup``: linear warmup from 0 to ``learning_rate`` over
+    ``warmup_steps``, then cosine decay to ``end_lr_ratio * learning_rate`` (default ratio 0.1)
+    at ``max_steps``.
+  * ``polynomial_decay_schedule_with_warmup``: linear warmup, then *linear* decay to
+    ``end_lr_ratio * learning_rate`` (default ratio 0.0) at ``max_steps``.
+  * ``fixed_lr``: ``learning_rate`` throughout.
+
+  Raises:
+    ValueError: unknown ``lr_schedule``; ``max_steps <= warmup_steps`` for the decaying ones;
+      ``end_lr_ratio`` outside ``[0, 1]``.
+  """
+  if lr_schedule not in LR_SCHEDULES:
+    raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}.")
+  lr = _check_value("learning_rate", learning_rate)
+  if lr_schedule == "fixed_lr":
+    return _shapes.constant(lr)
+  warmup_steps, max_steps = _check_steps("warmup_steps", warmup_steps), _check_steps(
+      "max_steps", max_steps)
+  require(warmup_steps >= 0, "warmup_steps", warmup_steps, "non-negative")
+  require(max_steps > warmup_steps, "max_steps", max_steps, f"> warmup_steps ({warmup_steps})")
+  ratio = _DEFAULT_END_RATIO[lr_schedule] if end_lr_ratio is None else _check_value(
+      "end_lr_ratio", end_lr_ratio)
+  require(0 <= ratio <= 1, "end_lr_ratio", ratio, "in [0, 1]")
+  decay_steps = max_steps - warmup_steps
+  if lr_schedule == "cosine_schedule_with_warmup":
+    decay = _shapes.cosine(lr, decay_steps, end_value=ratio * lr)
+  else:
+    decay = _shapes.linear(lr, ratio * lr, decay_steps)
+  return _compose.warmup(decay, warmup_steps) if warmup_steps else decay
