@@ -11,6 +11,7 @@ from typing import Sequence
 
 from .. import _compose, _cyclic, _piecewise, _shapes
 from .._schedule import Schedule, _check_steps, _check_value, require
+from ._args import positive_steps
 
 __all__ = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
            "CosineDecay", "CosineDecayRestarts"]
@@ -74,6 +75,7 @@ def CosineDecayRestarts(initial_learning_rate: float, first_decay_steps: int,  #
   lr, alpha = _check_value("initial_learning_rate", initial_learning_rate), _check_value(
       "alpha", alpha)
   require(0 <= alpha <= 1, "alpha", alpha, "in [0, 1]")
+  first_decay_steps = positive_steps("first_decay_steps", first_decay_steps)
   waves = _cyclic.cosine_restarts((1 - alpha) * lr, cycle_steps=first_decay_steps, t_mul=t_mul,
                                   m_mul=m_mul, end_value=0.0)
   return waves + alpha * lr if alpha else waves

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import _compose, _cyclic, _join, _shapes
 from .._schedule import Schedule, _check_steps, _check_value, require
+from ._args import positive_steps
 
 __all__ = ["CosineLRScheduler"]
 
@@ -22,6 +23,8 @@ def CosineLRScheduler(lr: float, t_initial: int, lr_min: float = 0.0,  # noqa: N
   ported (see :func:`jaxlrs.noisy`, which is deterministic but not timm's generator).
   """
   lr = _check_value("lr", lr)
+  t_initial = positive_steps("t_initial", t_initial)
+  require(_check_value("cycle_mul", cycle_mul) >= 1, "cycle_mul", cycle_mul, ">= 1")
   require(_check_value("lr_min", lr_min) >= 0, "lr_min", lr_min, ">= 0")
   cycle_limit = _check_steps("cycle_limit", cycle_limit)
   warmup_t = _check_steps("warmup_t", warmup_t)

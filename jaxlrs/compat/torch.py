@@ -29,6 +29,7 @@ from typing import Any, Callable, Sequence
 
 from .. import _cyclic, _join, _piecewise, _shapes
 from .._schedule import Schedule, _check_steps, _check_value, require
+from ._args import positive_steps
 
 __all__ = ["StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
            "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
@@ -77,6 +78,7 @@ def LinearLR(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, 
   end_factor = _check_value("end_factor", end_factor)
   require(0 < start_factor <= 1, "start_factor", start_factor, "in (0, 1] (as PyTorch)")
   require(0 <= end_factor <= 1, "end_factor", end_factor, "in [0, 1] (as PyTorch)")
+  total_iters = positive_steps("total_iters", total_iters)
   return _shapes.linear(lr * start_factor, lr * end_factor, total_steps=total_iters)
 
 
@@ -87,6 +89,7 @@ def ExponentialLR(lr: float, gamma: float) -> Schedule:  # noqa: N802
 
 def PolynomialLR(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:  # noqa: N802
   """``lr * (1 - min(k, total_iters) / total_iters) ** power`` (PyTorch ``PolynomialLR``)."""
+  total_iters = positive_steps("total_iters", total_iters)
   return _shapes.polynomial(lr, 0.0, total_steps=total_iters, power=power)
 
 
@@ -95,7 +98,7 @@ def CosineAnnealingLR(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule: 
 
   Past ``T_max`` the value stays at ``eta_min``; PyTorch's keeps following the cosine back up.
   """
-  return _shapes.cosine(lr, total_steps=T_max, end_value=eta_min)
+  return _shapes.cosine(lr, total_steps=positive_steps("T_max", T_max), end_value=eta_min)
 
 
 def CosineAnnealingWarmRestarts(lr: float, T_0: int, T_mult: int = 1,  # noqa: N802,N803
@@ -103,6 +106,7 @@ def CosineAnnealingWarmRestarts(lr: float, T_0: int, T_mult: int = 1,  # noqa: N
   """SGDR restarts every ``T_0 * T_mult**i`` steps (PyTorch ``CosineAnnealingWarmRestarts``)."""
   T_mult = _check_steps("T_mult", T_mult)  # noqa: N806
   require(T_mult >= 1, "T_mult", T_mult, "an integer >= 1 (as PyTorch)")
+  T_0 = positive_steps("T_0", T_0)  # noqa: N806
   return _cyclic.cosine_restarts(lr, cycle_steps=T_0, t_mul=float(T_mult), end_value=eta_min)
 
 
