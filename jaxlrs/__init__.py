@@ -30,6 +30,16 @@ from ._recipes import swa_schedule as swa_schedule
 from ._recipes import warmup_stable_decay as warmup_stable_decay
 from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
 from ._plateau import reduce_on_plateau as reduce_on_plateau
+from ._summary import ScheduleSummary as ScheduleSummary
+from ._summary import summary as summary
+from ._training import current_lr as current_lr
+from ._training import num_train_steps as num_train_steps
+from ._training import scale_lr as scale_lr
+from ._training import step_count as step_count
+from ._training import warmup_steps_from_ratio as warmup_steps_from_ratio
+from .plotting import plot as plot
+from .plotting import plot_terminal as plot_terminal
+from . import compat as compat
 
 __version__ = "0.1.0"
 
@@ -38,5 +48,7 @@ __all__ = [
     "exponential", "from_callable", "from_config", "inverse_time", "join", "linear",
     "multistep", "noisy", "one_cycle", "piecewise_constant", "piecewise_linear", "polynomial",
     "product", "reduce_on_plateau", "ReduceOnPlateauState", "rsqrt", "shift", "step_decay",
-    "sum_of", "swa_schedule", "time_scale", "warmup", "warmup_stable_decay",
+    "sum_of", "swa_schedule", "time_scale", "warmup", "warmup_stable_decay", "ScheduleSummary",
+    "summary", "current_lr", "num_train_steps", "scale_lr", "step_count",
+    "warmup_steps_from_ratio", "plot", "plot_terminal", "compat",
 ]

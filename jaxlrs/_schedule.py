@@ -247,6 +247,12 @@ class Schedule:
 
     return time_scale(self, factor)
 
+  def summary(self, total_steps: int):
+    """Peak, warmup length, minimum, final value and area over ``total_steps`` updates."""
+    from ._summary import summary
+
+    return summary(self, total_steps)
+
   # -- config, repr, equality ---------------------------------------------------------------
 
   def _config_items(self) -> list[tuple[str, Any]]:

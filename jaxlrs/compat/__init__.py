@@ -1,7 +1,5 @@
 """Ports of other libraries' schedules, keeping their names, argument names and defaults."""
 
-
-
 from . import hf as hf
 from . import keras as keras
 from . import sambaflow as sambaflow

@@ -1,0 +1,111 @@
+"""Training-loop arithmetic: step counts, warmup fractions, batch-size scaling, reading the LR."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+
+from ._schedule import _check_steps, _check_value, require, require_choice
+
+
+def num_train_steps(num_examples: int, batch_size: int, epochs: int,
+                    drop_remainder: bool = False) -> int:
+  """Optimizer updates in ``epochs`` passes over ``num_examples`` in batches of ``batch_size``.
+
+  .. math:: T = \\text{epochs} \\times \\lceil n / b \\rceil \\quad(\\lfloor n / b \\rfloor
+     \\text{ with drop\\_remainder})
+
+  Raises:
+    ValueError: non-positive arguments, or no full batch with ``drop_remainder``.
+
+  Example:
+    >>> jaxlrs.num_train_steps(num_examples=1000, batch_size=32, epochs=3)
+    96
+  """
+  n, b, e = (_check_steps(k, v) for k, v in (("num_examples", num_examples),
+                                              ("batch_size", batch_size), ("epochs", epochs)))
+  require(n > 0, "num_examples", n, "positive")
+  require(b > 0, "batch_size", b, "positive")
+  require(e > 0, "epochs", e, "positive")
+  per_epoch = n // b if drop_remainder else -(-n // b)
+  require(per_epoch > 0, "batch_size", b, f"<= num_examples ({n}) with drop_remainder=True")
+  return e * per_epoch
+
+
+def warmup_steps_from_ratio(total_steps: int, warmup_ratio: float) -> int:
+  """Warmup given as a fraction of training: ``ceil(total_steps * warmup_ratio)`` (Hugging Face).
+
+  Example:
+    >>> jaxlrs.warmup_steps_from_ratio(total_steps=1000, warmup_ratio=0.1)
+    100
+  """
+  total_steps = _check_steps("total_steps", total_steps)
+  require(total_steps > 0, "total_steps", total_steps, "positive")
+  warmup_ratio = _check_value("warmup_ratio", warmup_ratio)
+  require(0 <= warmup_ratio <= 1, "warmup_ratio", warmup_ratio, "in [0, 1]")
+  return math.ceil(total_steps * warmup_ratio)
+
+
+def scale_lr(base_lr: float, batch_size: int, base_batch_size: int, rule: str = "linear") -> float:
+  """Move a peak learning rate tuned at ``base_batch_size`` to ``batch_size``.
+
+  ``linear``: ``lr * b / b0`` (Goyal et al. 2017, SGD); ``sqrt``: ``lr * sqrt(b / b0)``
+  (the usual rule for Adam-type optimizers).
+
+  Example:
+    >>> jaxlrs.scale_lr(1e-3, batch_size=1024, base_batch_size=256, rule="sqrt")
+    0.002
+  """
+  base_lr = _check_value("base_lr", base_lr)
+  b, b0 = _check_steps("batch_size", batch_size), _check_steps("base_batch_size", base_batch_size)
+  require(b > 0, "batch_size", b, "positive")
+  require(b0 > 0, "base_batch_size", b0, "positive")
+  require_choice("rule", rule, ("linear", "sqrt"))
+  ratio = b / b0
+  return base_lr * (ratio if rule == "linear" else math.sqrt(ratio))
+
+
+_COUNT = re.compile(r"(^|\.)count(\.value)?$")
+
+
+def step_count(opt_state: Any) -> jax.Array:
+  """The number of updates applied so far, found in any Optax optimizer state.
+
+  Looks for the ``count`` of Optax states (``scale_by_adam``, ``scale_by_schedule``,
+  ``inject_hyperparams``...) anywhere in the tree, so it works for plain optimizers,
+  ``optax.chain``, ``optax.multi_transform`` and ``inject_hyperparams``; for an
+  ``nnx.Optimizer`` it reads ``optimizer.step``.
+
+  Raises:
+    ValueError: the state holds no step count (e.g. ``optax.sgd`` with a constant rate).
+  """
+  step = getattr(opt_state, "step", None)
+  if step is not None and hasattr(opt_state, "opt_state"):
+    return jnp.asarray(step[...])  # an nnx.OptState variable (uint32)
+  for path, leaf in jax.tree_util.tree_flatten_with_path(opt_state)[0]:
+    if _COUNT.search(jax.tree_util.keystr(path)):
+      return jnp.asarray(leaf)
+  raise ValueError(
+      "No step count found in the optimizer state: it has no 'count' entry (a constant-rate "
+      "optax.sgd keeps none). Track the step yourself or use optax.inject_hyperparams.")
+
+
+def current_lr(schedule: Callable[[Any], Any], opt_state: Any) -> jax.Array:
+  """The learning rate the *next* update will use: ``schedule(step_count(opt_state))``.
+
+  ``optax.inject_hyperparams`` stores ``hyperparams['learning_rate']`` while it applies an
+  update, so after ``k`` updates it holds ``schedule(k - 1)``, the rate of the update just
+  applied; this returns ``schedule(k)``.
+
+  Example:
+    >>> s = jaxlrs.linear(1.0, 0.0, total_steps=10)
+    >>> tx = optax.adam(s)
+    >>> state = tx.init({"w": jnp.zeros(2)})
+    >>> jaxlrs.current_lr(s, state)
+    Array(1., dtype=float32)
+  """
+  return schedule(step_count(opt_state))
