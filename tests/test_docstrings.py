@@ -10,7 +10,7 @@ import pytest
 import jaxlrs
 
 MODULES = ["_schedule", "_shapes", "_piecewise", "_compose", "_join", "_cyclic", "_recipes",
-           "_plateau", "_training", "_summary", "plotting", "compat.hf"]
+           "_plateau", "_training", "_summary", "plotting", "compat.hf", "averaging"]
 
 
 @pytest.mark.parametrize("name", MODULES)

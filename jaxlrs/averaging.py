@@ -1,0 +1,301 @@
+"""Parameter averaging (EMA and SWA) kept in the optimizer state.
+
+``optax.ema`` averages *updates* (it is momentum); these average the *parameters* after each
+update, ``params + updates``, as PyTorch ``AveragedModel``/timm ``ModelEmaV3`` do, but as an Optax
+optimizer: the average lives in the optimizer state, so it is checkpointed, sharded and restored
+with it.
+
+They **wrap** an optimizer (``ema(optax.adamw(lr), decay=0.999)``) rather than being a transform to
+chain: a wrapper sees the final updates by construction, whereas a chained transform placed before
+e.g. a clipping or masking step would silently average parameters that are never applied.
+
+Accumulators are float32 by default, even for bfloat16 parameters (a bfloat16 running average
+stalls once the increments fall below its resolution).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Iterable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from ._schedule import _check_steps, _check_value, require
+
+__all__ = ["AveragingState", "ema", "swa", "averaged_params", "averaged_model",
+           "refresh_batch_stats", "refresh_nnx_batch_norm"]
+
+
+class AveragingState(NamedTuple):
+  """Optimizer state of :func:`ema` / :func:`swa`: the inner state and the average."""
+
+  inner_state: Any
+  average: Any  # pytree like params, float32 by default
+  count: jax.Array  # updates applied so far (int32)
+  num_averaged: jax.Array  # averaging events so far (int32)
+  decay_product: jax.Array  # product of the EMA decays applied (debiasing), float32
+
+
+def _check_every(every: Any, start_step: Any) -> tuple[int, int]:
+  every = _check_steps("every", every)
+  require(every >= 1, "every", every, ">= 1")
+  start_step = _check_steps("start_step", start_step)
+  require(start_step >= 0, "start_step", start_step, "non-negative")
+  return every, start_step
+
+
+def _wrap(optimizer: optax.GradientTransformation, every: int, start_step: int,
+          accumulator_dtype: Any, combine: Callable) -> optax.GradientTransformationExtraArgs:
+  if not isinstance(optimizer, optax.GradientTransformation):
+    raise TypeError(f"optimizer must be an optax.GradientTransformation, got {optimizer!r}.")
+  inner = optax.with_extra_args_support(optimizer)
+  acc_dtype = jnp.dtype(accumulator_dtype)
+
+  def init_fn(params):
+    return AveragingState(
+        inner_state=inner.init(params),
+        average=jax.tree.map(lambda p: jnp.asarray(p).astype(acc_dtype), params),
+        count=jnp.zeros([], jnp.int32), num_averaged=jnp.zeros([], jnp.int32),
+        decay_product=jnp.ones([], jnp.float32))
+
+  def update_fn(updates, state, params=None, **extra_args):
+    if params is None:
+      raise ValueError("Parameter averaging needs the parameters: call "
+                       "update(grads, state, params).")
+    updates, inner_state = inner.update(updates, state.inner_state, params, **extra_args)
+    new_params = optax.apply_updates(params, updates)
+    step = state.count
+    active = (step >= start_step) & (jnp.mod(step - start_step, every) == 0)
+
+    def average(args):
+      avg, n, prod = args
+      return combine(avg, new_params, step, n, prod)
+
+    def follow(args):
+      avg, n, prod = args  # before the first averaging event the average tracks the params
+      avg = jax.tree.map(lambda a, p: jnp.where(n == 0, p.astype(a.dtype), a), avg, new_params)
+      return avg, prod
+
+    avg, prod = jax.lax.cond(active, average, follow,
+                             (state.average, state.num_averaged, state.decay_product))
+    return updates, AveragingState(inner_state, avg, step + 1,
+                                   state.num_averaged + active.astype(jnp.int32), prod)
+
+  return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], Any] = 0.999,
+        *, decay_warmup: bool = False, debias: bool = False, every: int = 1, start_step: int = 0,
+        accumulator_dtype: Any = jnp.float32) -> optax.GradientTransformationExtraArgs:
+  """Wrap ``optimizer`` to keep an exponential moving average of the parameters.
+
+  On averaging steps (``step >= start_step`` and ``(step - start_step) % every == 0``, where
+  ``step`` counts the updates before this one), with ``p`` the parameters after the update:
+
+  .. math:: \\bar p \\leftarrow d_n \\bar p + (1 - d_n) p
+
+  where ``d_n = decay`` (or ``decay(step)`` for a schedule), capped by ``(1 + n) / (10 + n)`` with
+  ``decay_warmup`` (TensorFlow/timm style, ``n`` the number of averaging events so far). With
+  ``debias`` the average is Adam-style bias corrected, ``m_n / (1 - prod d)`` of a zero-initialised
+  ``m``: the first event copies the parameters. Between events, and before ``start_step`` (where
+  the average follows the parameters), nothing is averaged.
+
+  Args:
+    optimizer: any Optax optimizer.
+    decay: a float in ``[0, 1)`` or a schedule of the step.
+    decay_warmup: cap the decay early in training.
+    debias: bias-correct the average.
+    every: average every ``every`` updates (the cost amortises with it).
+    start_step: first update that is averaged.
+    accumulator_dtype: dtype of the average (float32 by default).
+
+  Returns:
+    An ``optax.GradientTransformationExtraArgs``; read the average with :func:`averaged_params`.
+
+  Raises:
+    ValueError: ``decay`` outside ``[0, 1)``, ``every < 1``, negative ``start_step``; and, at
+      update time, ``params`` not passed.
+
+  Example:
+    >>> tx = jaxlrs.averaging.ema(optax.sgd(0.1), decay=0.9)
+    >>> params = {"w": jnp.zeros(2)}
+    >>> state = tx.init(params)
+    >>> updates, state = tx.update({"w": -jnp.ones(2)}, state, params)
+    >>> jaxlrs.averaging.averaged_params(state)["w"]
+    Array([0.01, 0.01], dtype=float32)
+  """
+  every, start_step = _check_every(every, start_step)
+  if not callable(decay):
+    decay = _check_value("decay", decay)
+    require(0 <= decay < 1, "decay", decay, "in [0, 1)")
+  require(isinstance(decay_warmup, bool), "decay_warmup", decay_warmup, "a bool")
+  require(isinstance(debias, bool), "debias", debias, "a bool")
+
+  def combine(avg, new_params, step, n, prod):
+    d = jnp.asarray(decay(step) if callable(decay) else decay, jnp.float32)
+    if decay_warmup:
+      nf = n.astype(jnp.float32)
+      d = jnp.minimum(d, (1 + nf) / (10 + nf))
+    if debias:  # exact debiased EMA without storing the biased one
+      new_prod = prod * d
+      w = jnp.where(new_prod < 1, d * (1 - prod) / jnp.where(new_prod < 1, 1 - new_prod, 1), 0.0)
+    else:
+      new_prod, w = prod, d
+    return jax.tree.map(lambda a, p: (w.astype(a.dtype) * a
+                                      + (1 - w).astype(a.dtype) * p.astype(a.dtype)),
+                        avg, new_params), new_prod
+
+  return _wrap(optimizer, every, start_step, accumulator_dtype, combine)
+
+
+def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int = 1, *,
+        accumulator_dtype: Any = jnp.float32) -> optax.GradientTransformationExtraArgs:
+  """Wrap ``optimizer`` to keep the equal (SWA) average of the parameters from ``start_step``.
+
+  .. math:: \\bar p \\leftarrow \\bar p + (p - \\bar p) / (n + 1)
+
+  on every ``every``-th update from ``start_step`` (``n`` earlier averaged snapshots), with ``p``
+  the parameters after the update; before ``start_step`` the average follows the parameters.
+  Pair it with :func:`jaxlrs.swa_schedule` (Izmailov et al. 2018).
+
+  Raises:
+    ValueError: ``every < 1``, negative ``start_step``; ``params`` not passed to ``update``.
+
+  Example:
+    >>> tx = jaxlrs.averaging.swa(optax.sgd(1.0), start_step=0)
+    >>> params = {"w": jnp.zeros(())}
+    >>> state = tx.init(params)
+    >>> for g in (-1.0, -1.0, -1.0):  # params become 1, 2, 3
+    ...   updates, state = tx.update({"w": jnp.asarray(g)}, state, params)
+    ...   params = optax.apply_updates(params, updates)
+    >>> jaxlrs.averaging.averaged_params(state)["w"]
+    Array(2., dtype=float32)
+  """
+  every, start_step = _check_every(every, start_step)
+
+  def combine(avg, new_params, step, n, prod):
+    inv = 1.0 / (n.astype(jnp.float32) + 1)
+    return jax.tree.map(lambda a, p: a + (p.astype(a.dtype) - a) * inv.astype(a.dtype), avg,
+                        new_params), prod
+
+  return _wrap(optimizer, every, start_step, accumulator_dtype, combine)
+
+
+def _find_state(opt_state: Any) -> AveragingState:
+  if hasattr(opt_state, "opt_state") and hasattr(opt_state, "step"):  # nnx.Optimizer
+    opt_state = opt_state.opt_state
+  found = [x for x in jax.tree.leaves(opt_state, is_leaf=lambda x: isinstance(x, AveragingState))
+           if isinstance(x, AveragingState)]
+  if not found:
+    raise ValueError("No averaging state found: build the optimizer with jaxlrs.averaging.ema "
+                     "or jaxlrs.averaging.swa.")
+  return found[0]
+
+
+def _unwrap(x: Any) -> Any:
+  return x[...] if hasattr(x, "get_metadata") else x  # nnx variables wrap their arrays
+
+
+def averaged_params(opt_state: Any, like: Any = None) -> Any:
+  """The averaged parameters in ``opt_state`` (an Optax state or an ``nnx.Optimizer``).
+
+  Args:
+    opt_state: the optimizer state, or an ``nnx.Optimizer``.
+    like: optional parameters whose dtypes the result takes (e.g. bfloat16 for export).
+  """
+  avg = jax.tree.map(_unwrap, _find_state(opt_state).average,
+                     is_leaf=lambda x: hasattr(x, "get_metadata"))
+  if like is not None:
+    avg = jax.tree.map(lambda a, p: a.astype(jnp.asarray(p).dtype), avg, like)
+  return avg
+
+
+@contextlib.contextmanager
+def averaged_model(model: Any, optimizer: Any):
+  """Temporarily load the averaged weights into an ``nnx`` model (for evaluation), then restore.
+
+  Example::
+
+      with jaxlrs.averaging.averaged_model(model, optimizer):
+        accuracy = evaluate(model)
+  """
+  from flax import nnx
+
+  def pure(tree):
+    return nnx.to_pure_dict(tree) if isinstance(tree, nnx.State) else tree
+
+  state = nnx.state(model, nnx.Param)
+  saved = pure(state)
+  avg = pure(averaged_params(optimizer))
+  nnx.replace_by_pure_dict(state, jax.tree.map(lambda p, a: a.astype(p.dtype), saved, avg))
+  nnx.update(model, state)
+  try:
+    yield model
+  finally:
+    nnx.replace_by_pure_dict(state, saved)
+    nnx.update(model, state)
+
+
+def refresh_batch_stats(apply_fn: Callable, params: Any, batch_stats: Any,
+                        batches: Iterable[Any], **apply_kwargs: Any) -> Any:
+  """Recompute linen ``batch_stats`` for (averaged) ``params``, as PyTorch ``update_bn``.
+
+  Runs ``apply_fn({'params': params, 'batch_stats': ...}, batch, mutable=['batch_stats'],
+  **apply_kwargs)`` (pass e.g. ``train=True``) and returns the equal average of each batch's
+  statistics. Each batch's own statistics are recovered exactly from the module's momentum update
+  by running it from two different starting statistics, so any ``momentum`` works.
+  """
+  zeros = jax.tree.map(jnp.zeros_like, batch_stats)
+  ones = jax.tree.map(jnp.ones_like, batch_stats)
+
+  @jax.jit
+  def stats_of(batch):
+    def run(start):
+      _, new = apply_fn({"params": params, "batch_stats": start}, batch,
+                        mutable=["batch_stats"], **apply_kwargs)
+      return new["batch_stats"]
+    a, b = run(zeros), run(ones)
+    # new = m * start + (1 - m) * s  =>  m = b - a and s = a / (1 - m)
+    return jax.tree.map(lambda x, y: x / (1 - (y - x)), a, b)
+
+  total, n = None, 0
+  for batch in batches:
+    s = stats_of(batch)
+    total = s if total is None else jax.tree.map(jnp.add, total, s)
+    n += 1
+  if n == 0:
+    raise ValueError("batches is empty: no statistics to compute.")
+  return jax.tree.map(lambda t: t / n, total)
+
+
+def refresh_nnx_batch_norm(model: Any, batches: Iterable[Any],
+                           forward: Callable[[Any, Any], Any] | None = None) -> Any:
+  """Recompute the running statistics of every ``nnx.BatchNorm`` in ``model`` over ``batches``.
+
+  Each BatchNorm runs in training mode with momentum ``1 - 1/k`` on the ``k``-th batch, which
+  makes its running statistics the equal average over the batches (PyTorch ``update_bn`` with
+  ``momentum=None``). Momenta and modes are restored afterwards.
+  """
+  from flax import nnx
+
+  norms = [m for _, m in nnx.iter_modules(model) if isinstance(m, nnx.BatchNorm)]
+  if not norms:
+    raise ValueError("The model has no nnx.BatchNorm layer.")
+  saved = [(m.momentum, m.use_running_average) for m in norms]
+  forward = forward or (lambda mdl, x: mdl(x))
+  k = 0
+  try:
+    for batch in batches:
+      k += 1
+      for m in norms:
+        m.momentum = 1.0 - 1.0 / k
+        m.use_running_average = False
+      forward(model, batch)
+  finally:
+    for m, (momentum, mode) in zip(norms, saved):
+      m.momentum, m.use_running_average = momentum, mode
+  if k == 0:
+    raise ValueError("batches is empty: no statistics to compute.")
+  return model
