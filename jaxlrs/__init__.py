@@ -40,6 +40,7 @@ from ._training import warmup_steps_from_ratio as warmup_steps_from_ratio
 from .plotting import plot as plot
 from .plotting import plot_terminal as plot_terminal
 from . import averaging as averaging
+from . import layerwise as layerwise
 from . import compat as compat
 
 __version__ = "0.1.0"
@@ -51,5 +52,5 @@ __all__ = [
     "product", "reduce_on_plateau", "ReduceOnPlateauState", "rsqrt", "shift", "step_decay",
     "sum_of", "swa_schedule", "time_scale", "warmup", "warmup_stable_decay", "ScheduleSummary",
     "summary", "current_lr", "num_train_steps", "scale_lr", "step_count",
-    "warmup_steps_from_ratio", "plot", "plot_terminal", "averaging", "compat",
+    "warmup_steps_from_ratio", "plot", "plot_terminal", "averaging", "compat", "layerwise",
 ]

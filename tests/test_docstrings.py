@@ -10,7 +10,7 @@ import pytest
 import jaxlrs
 
 MODULES = ["_schedule", "_shapes", "_piecewise", "_compose", "_join", "_cyclic", "_recipes",
-           "_plateau", "_training", "_summary", "plotting", "compat.hf", "averaging"]
+           "_plateau", "_training", "_summary", "plotting", "compat.hf", "averaging", "layerwise"]
 
 
 @pytest.mark.parametrize("name", MODULES)
