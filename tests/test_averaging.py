@@ -110,6 +110,17 @@ def test_chain_with_adamw_and_schedule_under_jit(standard_promotion):
   np.testing.assert_allclose(jaxlrs.current_lr(lr, state), lr(8), rtol=1e-6)
 
 
+def test_donated_params_and_state():
+  # The average must not alias the params at init: a loop that donates both would fail.
+  tx = averaging.ema(optax.sgd(0.1), decay=0.5)
+  params = {"w": jnp.ones(4)}
+  state = tx.init(params)
+  step = jax.jit(lambda p, s: _train_step(tx, p, s, jnp.int32(0)), donate_argnums=(0, 1))
+  for _ in range(3):
+    params, state = step(params, state)
+  assert np.all(np.isfinite(averaging.averaged_params(state)["w"]))
+
+
 def test_missing_params_is_an_error():
   tx = averaging.ema(optax.sgd(0.1))
   state = tx.init({"w": jnp.zeros(1)})

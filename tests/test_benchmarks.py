@@ -1,0 +1,46 @@
+"""The benchmark suite runs end to end in quick mode, and the Colab notebook's code runs on CPU."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).parent.parent
+
+
+def test_quick_suite_runs_and_reports_ratios(tmp_path):
+  r = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)],
+                     cwd=ROOT, capture_output=True, text=True, timeout=600)
+  assert r.returncode == 0, r.stderr[-3000:]
+  assert "| benchmark | case |" in r.stdout
+  data = json.loads((tmp_path / "cpu_quick.json").read_text())
+  env = data["environment"]
+  for key in ("backend", "device_kind", "device_count", "jax", "jaxlib", "optax", "flax",
+              "jaxlrs", "date"):
+    assert key in env
+  names = {row["benchmark"] for row in data["rows"]}
+  assert names == {"train step", "join", "eager call", "layerwise", "averaging", "sweep"}
+  assert all(row["speedup"] is None or row["speedup"] > 0 for row in data["rows"])
+  join = [row for row in data["rows"] if row["case"] == "100 pieces: 1e+04 steps"][0]
+  assert join["speedup"] > 2  # Optax evaluates every piece; jaxlrs one per structure
+
+
+def test_bad_benchmark_name_fails():
+  r = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "nope"], cwd=ROOT,
+                     capture_output=True, text=True, timeout=120)
+  assert r.returncode == 2 and "nope" in r.stderr
+
+
+def test_colab_notebook_code_runs_on_cpu(tmp_path):
+  nb = json.loads((ROOT / "benchmarks" / "colab_tpu.ipynb").read_text())
+  cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+  shell = ("!", "%")
+  code = "\n".join(c for c in cells if not any(line.lstrip().startswith(shell)
+                                               for line in c.splitlines()))
+  assert "python -m benchmarks" in "\n".join(cells) or "benchmarks" in code
+  env = {**os.environ, "JAXLRS_QUICK": "1", "JAXLRS_OUT": str(tmp_path)}
+  r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                     env=env, timeout=600)
+  assert r.returncode == 0, r.stderr[-3000:]
+  assert "| benchmark | case |" in r.stdout
