@@ -60,7 +60,7 @@ def test_colab_notebook_is_valid_and_calls_the_example():
   import json
 
   nb = json.loads((ROOT / "examples" / "colab_tpu.ipynb").read_text())
-  code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+  code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
   assert nb["metadata"]["accelerator"] == "TPU"
   assert "finetune.main(" in code and "finetune.png" in code
   compile(code.replace("%cd", "#").replace("!pip", "#"), "colab_tpu.ipynb", "exec")
