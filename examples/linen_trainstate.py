@@ -12,7 +12,6 @@ import argparse
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 from flax import linen
 from flax.training import train_state

@@ -4,7 +4,6 @@ import math
 
 import hypothesis.strategies as st
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
