@@ -13,14 +13,15 @@ from ._common import median_seconds, row
 def run(quick: bool) -> list[dict]:
   repeats = 50 if quick else 500
   pairs = {
-      "warmup+cosine": (jaxlrs.warmup(jaxlrs.cosine(1e-3, 900), 100),
+      "warmup+cosine": (jaxlrs.warmup(jaxlrs.cosine(1e-3, total_steps=900), warmup_steps=100),
                         optax.warmup_cosine_decay_schedule(0.0, 1e-3, 100, 1000)),
-      "linear": (jaxlrs.linear(1e-3, 0.0, 1000), optax.linear_schedule(1e-3, 0.0, 1000)),
+      "linear": (jaxlrs.linear(1e-3, end_value=0.0, total_steps=1000),
+                 optax.linear_schedule(1e-3, 0.0, 1000)),
       "hf linear 10% warmup": (hf.get_scheduler("linear", 1e-3, 100, 1000),
                                optax.join_schedules([optax.linear_schedule(0.0, 1e-3, 100),
                                                      optax.linear_schedule(1e-3, 0.0, 900)],
                                                     [100])),
-      "piecewise (3 pieces)": (jaxlrs.piecewise_constant([300, 600], [1e-3, 1e-4, 1e-5]),
+      "piecewise (3 pieces)": (jaxlrs.piecewise_constant([300, 600], values=[1e-3, 1e-4, 1e-5]),
                                optax.piecewise_constant_schedule(1e-3, {300: 0.1, 600: 0.1})),
   }
   rows = []

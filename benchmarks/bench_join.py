@@ -24,7 +24,8 @@ def run(quick: bool) -> list[dict]:
   for n in sizes:
     lengths = 10 + np.arange(n) % 7
     bounds = np.cumsum(lengths)[:-1].tolist()
-    ours = jaxlrs.join([jaxlrs.cosine(1.0 + i % 3, int(k)) for i, k in enumerate(lengths)], bounds)
+    ours = jaxlrs.join([jaxlrs.cosine(1.0 + i % 3, total_steps=int(k))
+                        for i, k in enumerate(lengths)], boundaries=bounds)
     theirs = optax.join_schedules(
         [optax.cosine_decay_schedule(1.0 + i % 3, int(k)) for i, k in enumerate(lengths)], bounds)
     c_ours, f_ours = compile_seconds(lambda s, t: s(t), ours, steps)

@@ -30,7 +30,7 @@ def run(quick: bool) -> list[dict]:
     params = _rekey(_models.init(model, x), layers)
     depths = layerwise.depth_map(params, preset="bert")
     mults = layerwise.llrd_multipliers(depths, decay=0.9)
-    sched = jaxlrs.warmup(jaxlrs.cosine(1e-3, 900), 100)
+    sched = jaxlrs.warmup(jaxlrs.cosine(1e-3, total_steps=900), warmup_steps=100)
     factory = lambda lr: optax.adamw(lr, weight_decay=0.01, mask=layerwise.decay_mask)  # noqa
     forms = {"plain adamw": factory(sched), "scaled (b)": layerwise.scaled(factory, sched, mults),
              "multi_transform (a)": layerwise.multi_transform(factory, sched, mults)}

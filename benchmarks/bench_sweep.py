@@ -23,7 +23,7 @@ def run(quick: bool) -> list[dict]:
   peaks = jnp.geomspace(1e-4, 1e-1, n_runs)
 
   def train(peak):
-    sched = jaxlrs.warmup(jaxlrs.cosine(peak, n_steps - 5), 5)
+    sched = jaxlrs.warmup(jaxlrs.cosine(peak, total_steps=n_steps - 5), warmup_steps=5)
     tx = optax.sgd(sched, momentum=0.9)
     step = _models.make_step(model, tx)
 

@@ -16,9 +16,10 @@ from ._common import compile_seconds, median_seconds, row
 def schedules(total: int) -> dict:
   w = total // 10
   return {
-      "warmup+cosine": (jaxlrs.warmup(jaxlrs.cosine(1e-3, total - w), w),
+      "warmup+cosine": (jaxlrs.warmup(jaxlrs.cosine(1e-3, total_steps=total - w), warmup_steps=w),
                         optax.warmup_cosine_decay_schedule(0.0, 1e-3, w, total)),
-      "warmup-stable-decay": (jaxlrs.warmup_stable_decay(1e-3, total, w, total // 5),
+      "warmup-stable-decay": (jaxlrs.warmup_stable_decay(1e-3, total_steps=total, warmup_steps=w,
+                                                         decay_steps=total // 5),
                               optax.join_schedules([optax.linear_schedule(0.0, 1e-3, w),
                                                     optax.constant_schedule(1e-3),
                                                     optax.linear_schedule(1e-3, 0.0, total // 5)],

@@ -49,8 +49,9 @@ def recipes(total: int, params: Any) -> dict[str, dict]:
   grouped = layerwise.group_multipliers(depths, boundaries=[top // 2 + 1, top],
                                         multipliers=[0.25, 0.5, 1.0])
   swa_start = int(0.75 * total)
-  swa_sched = jaxlrs.swa_schedule(jaxlrs.cosine(BASE_LR, swa_start), swa_start,
-                                  swa_value=0.3 * BASE_LR, anneal_steps=total // 20)
+  swa_sched = jaxlrs.swa_schedule(jaxlrs.cosine(BASE_LR, total_steps=swa_start),
+                                  start_step=swa_start, swa_value=0.3 * BASE_LR,
+                                  anneal_steps=total // 20)
   return {
       "constant 1e-3 (Adam default)": dict(schedule=jaxlrs.constant(1e-3)),
       "linear decay from 5e-5 (Keras course)": dict(
@@ -112,7 +113,8 @@ def pretrain(out: pathlib.Path, steps: int, data: dict) -> Any:
     with ocp.StandardCheckpointer() as ckpt:
       leaves = ckpt.restore(path, jax.tree.leaves(params))
     return jax.tree.unflatten(jax.tree.structure(params), leaves)
-  tx = optax.adamw(jaxlrs.warmup(jaxlrs.cosine(2e-3, steps - steps // 10), steps // 10))
+  tx = optax.adamw(jaxlrs.warmup(jaxlrs.cosine(2e-3, total_steps=steps - steps // 10),
+                                 warmup_steps=steps // 10))
   train_step, accuracy = make_fns(graphdef, tx)
   opt_state = tx.init(params)
   key = jax.random.PRNGKey(1234)

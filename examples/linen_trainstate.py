@@ -50,7 +50,8 @@ def main(argv=None) -> int:
   depths = layerwise.depth_map(params, rules=[(r"^embeddings/", 0), (r"^(layer|ln)_(\d+)/", "block"),
                                               (r"^head/", "head")])
   mults = layerwise.llrd_multipliers(depths, decay=0.8)
-  schedule = jaxlrs.warmup(jaxlrs.cosine(3e-3, steps - steps // 10), steps // 10)
+  schedule = jaxlrs.warmup(jaxlrs.cosine(3e-3, total_steps=steps - steps // 10),
+                           warmup_steps=steps // 10)
   print(layerwise.format_plan(depths, mults, schedule, step=steps // 10))
   tx = averaging.ema(layerwise.multi_transform(
       lambda lr: optax.adamw(lr, weight_decay=0.01, mask=layerwise.decay_mask), schedule, mults),

@@ -1,7 +1,11 @@
 """jaxlrs: learning-rate schedules and fine-tuning tools for JAX, Optax and Flax."""
 
-from ._schedule import Schedule as Schedule
-from ._schedule import from_config as from_config
+from ._core import Schedule as Schedule
+from ._core import ScheduleSummary as ScheduleSummary
+from ._core import from_callable as from_callable
+from ._core import from_config as from_config
+from ._core import summary as summary
+from ._curves import SHAPES as SHAPES
 from ._shapes import constant as constant
 from ._shapes import cosine as cosine
 from ._shapes import exponential as exponential
@@ -14,13 +18,13 @@ from ._piecewise import multistep as multistep
 from ._piecewise import piecewise_constant as piecewise_constant
 from ._piecewise import piecewise_linear as piecewise_linear
 from ._compose import anneal as anneal
-from ._compose import clip as clip
-from ._compose import from_callable as from_callable
-from ._compose import product as product
-from ._compose import shift as shift
-from ._compose import sum_of as sum_of
-from ._compose import time_scale as time_scale
 from ._compose import warmup as warmup
+from ._compose import warmup_multiplier as warmup_multiplier
+from ._arithmetic import clip as clip
+from ._arithmetic import product as product
+from ._arithmetic import shift as shift
+from ._arithmetic import sum_of as sum_of
+from ._arithmetic import time_scale as time_scale
 from ._join import join as join
 from ._cyclic import cosine_restarts as cosine_restarts
 from ._cyclic import cyclic as cyclic
@@ -30,8 +34,6 @@ from ._recipes import swa_schedule as swa_schedule
 from ._recipes import warmup_stable_decay as warmup_stable_decay
 from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
 from ._plateau import reduce_on_plateau as reduce_on_plateau
-from ._summary import ScheduleSummary as ScheduleSummary
-from ._summary import summary as summary
 from ._training import current_lr as current_lr
 from ._training import num_train_steps as num_train_steps
 from ._training import scale_lr as scale_lr
@@ -46,11 +48,12 @@ from . import compat as compat
 __version__ = "0.1.0"
 
 __all__ = [
-    "Schedule", "anneal", "clip", "constant", "cosine", "cosine_restarts", "cyclic",
+    "Schedule", "SHAPES", "anneal", "clip", "constant", "cosine", "cosine_restarts", "cyclic",
     "exponential", "from_callable", "from_config", "inverse_time", "join", "linear",
     "multistep", "noisy", "one_cycle", "piecewise_constant", "piecewise_linear", "polynomial",
     "product", "reduce_on_plateau", "ReduceOnPlateauState", "rsqrt", "shift", "step_decay",
-    "sum_of", "swa_schedule", "time_scale", "warmup", "warmup_stable_decay", "ScheduleSummary",
+    "sum_of", "swa_schedule", "time_scale", "warmup", "warmup_multiplier", "warmup_stable_decay",
+    "ScheduleSummary",
     "summary", "current_lr", "num_train_steps", "scale_lr", "step_count",
     "warmup_steps_from_ratio", "plot", "plot_terminal", "averaging", "compat", "layerwise",
 ]

@@ -7,106 +7,152 @@ geometrically growing cycles), so a step costs the same for any number of cycles
 from __future__ import annotations
 
 import math
+from dataclasses import KW_ONLY
 
 import jax.numpy as jnp
 
-from ._compose import warmup
-from ._schedule import (
-    Schedule, _check_steps, ramp, register, require, require_choice,
-    require_nonnegative_steps, require_positive_steps, require_value, safe_div, safe_pow,
-    static_field, steps_field, value_field)
+from ._compose import warmup_value
+from ._core import (
+    Schedule, check_steps, concrete_float, require, require_nonnegative_steps,
+    require_positive_steps, require_value, safe_div, safe_pow, static_field, steps_field,
+    value_field)
+from ._curves import check_shape, decay, rise
 
 
-@register("cyclic")
-class cyclic(Schedule):
-  """Cyclical learning rate between ``base_value`` and ``max_value`` (PyTorch ``CyclicLR``).
+class cyclic(Schedule, kind="cyclic"):
+  """Cyclical learning rate between ``init_value`` and ``peak_value`` (Smith 2017).
 
-  Each cycle rises linearly for ``step_size_up`` steps and falls for ``step_size_down``.
-  With ``c = floor(1 + t / (u + d))`` and ``x = 1 + t / (u + d) - c``:
+  Each cycle rises along ``shape`` for ``rise_steps`` steps and falls back for ``fall_steps``.
+  With ``c = floor(t / (u + d))`` the cycles done and ``x = t - c (u + d)`` the steps into the
+  current one:
 
-  .. math:: f(t) = b + (m - b)\\, h(x)\\, g(t), \\quad
-     h(x) = \\begin{cases} x / r & x \\le r \\\\ (x - 1) / (r - 1) & x > r\\end{cases},
-     \\ r = \\frac{u}{u + d}
+  .. math:: f(t) = \\begin{cases} \\mathrm{rise}(v_0, h, x / u) & x \\le u \\\\
+     \\mathrm{decay}(h, v_0, (x - u) / d) & x > u \\end{cases}, \\quad
+     h = v_0 + (p - v_0)\\, \\gamma_c^{c} \\gamma_s^{t}
 
-  with ``g = 1`` (``triangular``), ``g = 2^{1 - c}`` (``triangular2``) or ``g = \\gamma^t``
-  (``exp_range``). Periodic: it never stops cycling.
+  with ``gamma_c = cycle_decay`` and ``gamma_s = decay_rate``. PyTorch ``CyclicLR`` modes:
+  ``triangular`` is the default, ``triangular2`` is ``cycle_decay=0.5``, ``exp_range`` is
+  ``decay_rate=gamma`` (see :func:`jaxlrs.compat.torch.CyclicLR`). Periodic: it never stops.
 
   Args:
-    base_value: lower bound of each cycle.
-    max_value: upper bound of the first cycle (``>= base_value``).
-    step_size_up: steps of the rising half (a positive int).
-    step_size_down: steps of the falling half (default: ``step_size_up``).
-    mode: ``triangular``, ``triangular2`` or ``exp_range``.
-    gamma: decay base for ``exp_range``, in ``(0, 1]``.
+    init_value: the value at the start of every cycle.
+    peak_value: the top of the first cycle.
+    rise_steps: steps of the rising part (a positive int).
+    fall_steps: steps of the falling part (default: ``rise_steps``; may be 0).
+    shape: a registered curve shape for both parts.
+    cycle_decay: factor on the amplitude per cycle, positive.
+    decay_rate: factor on the amplitude per step, in ``(0, 1]``.
 
   Raises:
-    ValueError: unknown ``mode``, ``max_value < base_value``, non-positive ``step_size_up``,
-      negative ``step_size_down``, ``gamma`` outside ``(0, 1]``.
+    ValueError: non-positive ``rise_steps``, negative ``fall_steps``, unknown ``shape``,
+      ``peak_value < init_value``,
+      ``cycle_decay <= 0``, ``decay_rate`` outside ``(0, 1]``.
 
   Example:
-    >>> s = jaxlrs.cyclic(0.1, 1.0, step_size_up=10)
+    >>> s = jaxlrs.cyclic(0.1, peak_value=1.0, rise_steps=10)
     >>> s(5), s(10), s(20)
     (Array(0.55, dtype=float32), Array(1., dtype=float32), Array(0.1, dtype=float32))
   """
 
-  base_value: float = value_field()
-  max_value: float = value_field()
-  step_size_up: int = steps_field()
-  step_size_down: int | None = steps_field(default=None)
-  mode: str = static_field(default="triangular")
-  gamma: float = value_field(default=1.0)
+  init_value: float = value_field()
+  _: KW_ONLY
+  peak_value: float = value_field()
+  rise_steps: int = steps_field()
+  fall_steps: int | None = steps_field(default=None)
+  shape: str = static_field(default="linear")
+  cycle_decay: float = value_field(default=1.0)
+  decay_rate: float = value_field(default=1.0)
 
   def _check(self):
-    require_positive_steps("step_size_up", self.step_size_up)
-    if self.step_size_down is not None:
-      require_nonnegative_steps("step_size_down", self.step_size_down)
-    require_choice("mode", self.mode, ("triangular", "triangular2", "exp_range"))
-    require_value("gamma", self.gamma, lambda g: 0 < g <= 1, "in (0, 1]")
-    if isinstance(self.base_value, float) and isinstance(self.max_value, float):
-      require(self.max_value >= self.base_value, "max_value", self.max_value,
-              f">= base_value ({self.base_value})")
+    require_positive_steps("rise_steps", self.rise_steps)
+    if self.fall_steps is not None:
+      require_nonnegative_steps("fall_steps", self.fall_steps)
+    check_shape("shape", self.shape, init_value=self.init_value, peak_value=self.peak_value)
+    require_value("cycle_decay", self.cycle_decay, lambda g: g > 0, "positive")
+    require_value("decay_rate", self.decay_rate, lambda g: 0 < g <= 1, "in (0, 1]")
+    lo, hi = concrete_float(self.init_value), concrete_float(self.peak_value)
+    if lo is not None and hi is not None:
+      require(hi >= lo, "peak_value", hi, f">= init_value ({lo})")
 
   def _value(self, t):
-    up = self.step_size_up
-    down = up if self.step_size_down is None else self.step_size_down
-    total = up + down
-    ratio = up / jnp.asarray(total, t.dtype)
-    cycle = jnp.floor(1 + t / total)
-    x = 1 + t / total - cycle
-    h = jnp.where(x <= ratio, safe_div(x, ratio), safe_div(1 - x, 1 - ratio))
-    if self.mode == "triangular":
-      g = 1.0
-    elif self.mode == "triangular2":
-      g = safe_pow(jnp.asarray(0.5, t.dtype), cycle - 1)
-    else:
-      g = safe_pow(jnp.asarray(self.gamma, t.dtype), t)
-    return self.base_value + (self.max_value - self.base_value) * h * g
+    up = self.rise_steps
+    down = up if self.fall_steps is None else self.fall_steps
+    total = jnp.asarray(up + down, t.dtype)
+    done = jnp.floor(t / total)  # completed cycles: c - 1
+    pos = jnp.clip(t - done * total, 0, total)  # steps into this cycle, exact for integer steps
+    g = (safe_pow(jnp.asarray(self.cycle_decay, t.dtype), done)
+         * safe_pow(jnp.asarray(self.decay_rate, t.dtype), t))
+    high = self.init_value + (self.peak_value - self.init_value) * g
+    rising = rise(self.init_value, high, jnp.clip(safe_div(pos, up), 0, 1), self.shape)
+    falling = decay(high, self.init_value, jnp.clip(safe_div(pos - up, down), 0, 1), self.shape)
+    return jnp.where(pos <= up, rising, falling)
+
+  def horizon(self) -> int:
+    """Two cycles."""
+    return 2 * (self.rise_steps + (self.rise_steps if self.fall_steps is None else
+                                   self.fall_steps))
 
 
-@register("cosine_restarts")
-class _cosine_restarts(Schedule):
-  """The restart part of :func:`cosine_restarts` (without its warmup)."""
+class cosine_restarts(Schedule, kind="cosine_restarts"):
+  """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017).
+
+  Cycle ``i`` lasts ``T_i = cycle_steps * cycle_mul**i`` steps and starts at
+  ``S_i = cycle_steps (cycle_mul**i - 1) / (cycle_mul - 1)`` (``i * cycle_steps`` when
+  ``cycle_mul == 1``):
+
+  .. math:: f(t) = v_e + (v_0 m^i - v_e)\\, \\tfrac12\\left(1 + \\cos\\left(\\pi
+     \\left(\\tfrac{t - S_i}{T_i}\\right)^k\\right)\\right)
+
+  with ``m = cycle_decay`` and ``k = time_exponent``. The cycle index is a closed form (a
+  logarithm for ``cycle_mul > 1``), so any number of cycles costs the same. After
+  ``cycle_limit`` cycles the schedule holds ``end_value``. With ``warmup_steps > 0`` a linear
+  warmup from 0 comes first and the cycles start after it. ``cycle_mul=2`` with integer
+  ``cycle_steps`` gives PyTorch ``CosineAnnealingWarmRestarts``; ``cycle_decay`` and
+  ``time_exponent`` are timm's ``cycle_decay`` and ``k_decay``.
+
+  Args:
+    init_value: peak value of the first cycle.
+    cycle_steps: length of the first cycle (a positive int).
+    cycle_mul: cycle length multiplier, a real number ``>= 1``.
+    cycle_decay: peak multiplier per cycle, ``>= 0``.
+    end_value: value at the end of every cycle.
+    cycle_limit: number of cycles before holding ``end_value`` (None: forever).
+    warmup_steps: linear warmup steps before the first cycle.
+    time_exponent: exponent ``k > 0`` on the fraction of the cycle done.
+
+  Raises:
+    ValueError: ``cycle_steps <= 0``, ``cycle_mul < 1``, ``cycle_decay < 0``,
+      ``cycle_limit < 1``, negative ``warmup_steps``, ``time_exponent <= 0``.
+
+  Example:
+    >>> s = jaxlrs.cosine_restarts(1.0, cycle_steps=10, cycle_mul=2.0)
+    >>> s(10), s(20)  # restart at 10, half-way through the 20-step second cycle
+    (Array(1., dtype=float32), Array(0.49999997, dtype=float32))
+  """
 
   init_value: float = value_field()
+  _: KW_ONLY
   cycle_steps: int = steps_field()
-  t_mul: float = value_field(default=1.0)
-  m_mul: float = value_field(default=1.0)
+  cycle_mul: float = value_field(default=1.0)
+  cycle_decay: float = value_field(default=1.0)
   end_value: float = value_field(default=0.0)
   cycle_limit: int | None = static_field(default=None)
-  k_decay: float = value_field(default=1.0)
+  warmup_steps: int = steps_field(default=0)
+  time_exponent: float = value_field(default=1.0)
 
   def _check(self):
     require_positive_steps("cycle_steps", self.cycle_steps)
-    require_value("t_mul", self.t_mul, lambda m: m >= 1, ">= 1")
-    require_value("m_mul", self.m_mul, lambda m: m >= 0, ">= 0")
-    require_value("k_decay", self.k_decay, lambda k: k > 0, "positive")
+    require_nonnegative_steps("warmup_steps", self.warmup_steps)
+    require_value("cycle_mul", self.cycle_mul, lambda m: m >= 1, ">= 1")
+    require_value("cycle_decay", self.cycle_decay, lambda m: m >= 0, ">= 0")
+    require_value("time_exponent", self.time_exponent, lambda k: k > 0, "positive")
     if self.cycle_limit is not None:
-      object.__setattr__(self, "cycle_limit", _check_steps("cycle_limit", self.cycle_limit))
+      object.__setattr__(self, "cycle_limit", check_steps("cycle_limit", self.cycle_limit))
       require(self.cycle_limit >= 1, "cycle_limit", self.cycle_limit, ">= 1 (or None)")
 
-  def _value(self, t):
+  def _restarts(self, t):
     period = jnp.asarray(self.cycle_steps, t.dtype)
-    m = jnp.asarray(self.t_mul, t.dtype)
+    m = jnp.asarray(self.cycle_mul, t.dtype)
     geometric = m > 1
     m_safe = jnp.where(geometric, m, 2.0)
 
@@ -122,133 +168,104 @@ class _cosine_restarts(Schedule):
     i = jnp.where(t < cycle_start(i), i - 1, i)
     i = jnp.where(t >= cycle_start(i) + cycle_length(i), i + 1, i)
     frac = jnp.clip((t - cycle_start(i)) / cycle_length(i), 0, 1)
-    peak = self.init_value * safe_pow(jnp.asarray(self.m_mul, t.dtype), i)
-    factor = 0.5 * (1 + jnp.cos(math.pi * safe_pow(frac, self.k_decay)))
+    peak = self.init_value * safe_pow(jnp.asarray(self.cycle_decay, t.dtype), i)
+    factor = decay(1.0, 0.0, safe_pow(frac, self.time_exponent), "cosine")
     value = self.end_value + (peak - self.end_value) * factor
     if self.cycle_limit is None:
       return value
     return jnp.where(i >= self.cycle_limit, jnp.asarray(self.end_value, t.dtype), value)
 
+  def _value(self, t):
+    after = self._restarts(jnp.maximum(t - self.warmup_steps, 0))
+    return warmup_value(t, self.warmup_steps, 0.0, self._restarts(jnp.zeros_like(t)), after,
+                        "linear")
 
-def cosine_restarts(init_value: float, cycle_steps: int, t_mul: float = 1.0,
-                    m_mul: float = 1.0, end_value: float = 0.0, cycle_limit: int | None = None,
-                    warmup_steps: int = 0, k_decay: float = 1.0) -> Schedule:
-  """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017).
-
-  Cycle ``i`` lasts ``T_i = cycle_steps * t_mul**i`` steps and starts at
-  ``S_i = cycle_steps (t_mul**i - 1) / (t_mul - 1)`` (``i * cycle_steps`` when ``t_mul == 1``):
-
-  .. math:: f(t) = v_e + (v_0 m^i - v_e)\\, \\tfrac12\\left(1 + \\cos\\left(\\pi
-     \\left(\\tfrac{t - S_i}{T_i}\\right)^k\\right)\\right)
-
-  The cycle index is a closed form (a logarithm for ``t_mul > 1``), so any number of cycles
-  costs the same. After ``cycle_limit`` cycles the schedule holds ``end_value``. With
-  ``warmup_steps > 0`` a linear warmup from 0 comes first and the cycles start after it.
-  ``t_mul=2`` with integer ``cycle_steps`` gives PyTorch ``CosineAnnealingWarmRestarts``;
-  ``m_mul`` and ``k_decay`` are timm's ``cycle_decay`` and ``k_decay``.
-
-  Args:
-    init_value: peak value of the first cycle.
-    cycle_steps: length of the first cycle (a positive int).
-    t_mul: cycle length multiplier, a real number ``>= 1``.
-    m_mul: peak multiplier per cycle, ``>= 0``.
-    end_value: value at the end of every cycle.
-    cycle_limit: number of cycles before holding ``end_value`` (None: forever).
-    warmup_steps: linear warmup steps before the first cycle.
-    k_decay: exponent on the cycle fraction (timm ``k_decay``), positive.
-
-  Returns:
-    A schedule (a :class:`warmup` around the restarts when ``warmup_steps > 0``).
-
-  Raises:
-    ValueError: ``cycle_steps <= 0``, ``t_mul < 1``, ``m_mul < 0``, ``cycle_limit < 1``,
-      negative ``warmup_steps``.
-
-  Example:
-    >>> s = jaxlrs.cosine_restarts(1.0, cycle_steps=10, t_mul=2.0)
-    >>> s(10), s(20)  # restart at 10, half-way through the 20-step second cycle
-    (Array(1., dtype=float32), Array(0.49999997, dtype=float32))
-  """
-  s = _cosine_restarts(init_value, cycle_steps, t_mul=t_mul, m_mul=m_mul, end_value=end_value,
-                       cycle_limit=cycle_limit, k_decay=k_decay)
-  warmup_steps = _check_steps("warmup_steps", warmup_steps)
-  require_nonnegative_steps("warmup_steps", warmup_steps)
-  return warmup(s, warmup_steps) if warmup_steps else s
+  def horizon(self) -> int:
+    """The end of the last cycle, or two cycles without ``cycle_limit`` (after the warmup)."""
+    n = 2 if self.cycle_limit is None else self.cycle_limit
+    m = concrete_float(self.cycle_mul)
+    if m is None or m == 1:
+      length = n * self.cycle_steps
+    else:
+      length = math.ceil(self.cycle_steps * (m**n - 1) / (m - 1) - 1e-9)
+    return self.warmup_steps + length
 
 
-@register("one_cycle")
-class one_cycle(Schedule):
-  """The one-cycle policy (Smith & Topin 2018) with PyTorch ``OneCycleLR`` values.
+class one_cycle(Schedule, kind="one_cycle"):
+  """The one-cycle policy (Smith & Topin 2018) with PyTorch ``OneCycleLR`` phase ends.
 
-  From ``v_i = peak_value / div_factor`` up to ``peak_value``, then down to
-  ``v_i / final_div_factor``. Phase ends (PyTorch's, as float steps):
+  From ``v_i = init_ratio * peak_value`` up to ``peak_value``, then down to
+  ``v_e = end_ratio * peak_value``. With ``T = total_steps`` and ``p = rise_fraction``, the
+  phase ends (PyTorch's, as float steps) are:
 
-  * two phases: up until ``pct_start * T - 1``, down until ``T - 1``;
-  * ``three_phase``: up until ``pct_start * T - 1``, back to ``v_i`` until
-    ``2 pct_start * T - 2``, down to ``v_i / final_div_factor`` until ``T - 1``.
+  * two phases: up until ``p T - 1``, down until ``T - 1``;
+  * ``three_phase``: up until ``p T - 1``, back to ``v_i`` until ``2 p T - 2``, down to
+    ``v_e`` until ``T - 1``.
 
-  Each phase moves along ``anneal`` (``"cos"``: half cosine; ``"linear"``). After ``T - 1`` the
-  schedule holds its final value (PyTorch raises instead). Optax's
-  ``cosine_onecycle_schedule`` puts its phase ends at ``int(pct_start * T)`` and ``T``: one step
-  later than PyTorch.
+  The rising phase follows ``shape`` backwards in time, the others forwards (see
+  :mod:`jaxlrs._curves`). After ``T - 1`` the schedule holds ``v_e`` (PyTorch raises instead).
+  PyTorch's ``div_factor`` is ``1 / init_ratio`` and ``final_div_factor`` is
+  ``init_ratio / end_ratio`` (see :func:`jaxlrs.compat.torch.OneCycleLR`). Optax's
+  ``cosine_onecycle_schedule`` puts its phase ends at ``int(p T)`` and ``T``: one step later.
 
   Args:
     peak_value: the maximum value.
     total_steps: the cycle length ``T`` (a positive int).
-    pct_start: fraction of the cycle spent rising, in ``(0, 1)``.
-    anneal: ``"cos"`` or ``"linear"``.
-    div_factor: ``peak_value / initial value``, positive.
-    final_div_factor: ``initial value / final value``, positive.
+    rise_fraction: fraction of ``total_steps`` spent rising, in ``(0, 1)`` (a value: it can be
+      traced and vmapped).
+    shape: a registered curve shape for every phase.
+    init_ratio: the value at step 0 as a fraction of ``peak_value``, ``>= 0``.
+    end_ratio: the final value as a fraction of ``peak_value``, ``>= 0``.
     three_phase: use the three-phase variant.
 
   Raises:
-    ValueError: ``total_steps <= 0``, ``pct_start`` outside ``(0, 1)``, unknown ``anneal``,
-      non-positive divisors.
+    ValueError: ``total_steps <= 0``, ``rise_fraction`` outside ``(0, 1)``, unknown ``shape``,
+      negative ratios.
 
   Example:
-    >>> s = jaxlrs.one_cycle(1.0, total_steps=100, pct_start=0.3)
+    >>> s = jaxlrs.one_cycle(1.0, total_steps=100, rise_fraction=0.3)
     >>> s(0), s(29)
     (Array(0.04000002, dtype=float32), Array(1., dtype=float32))
   """
 
   peak_value: float = value_field()
+  _: KW_ONLY
   total_steps: int = steps_field()
-  pct_start: float = static_field(default=0.3)
-  anneal: str = static_field(default="cos")
-  div_factor: float = value_field(default=25.0)
-  final_div_factor: float = value_field(default=1e4)
+  rise_fraction: float = value_field(default=0.3)
+  shape: str = static_field(default="cosine")
+  init_ratio: float = value_field(default=0.04)
+  end_ratio: float = value_field(default=4e-6)
   three_phase: bool = static_field(default=False)
 
   def _check(self):
     require_positive_steps("total_steps", self.total_steps)
-    if isinstance(self.pct_start, bool) or not isinstance(self.pct_start, (int, float)):
-      raise TypeError(f"pct_start must be a float, got {self.pct_start!r}.")
-    require(0 < self.pct_start < 1, "pct_start", self.pct_start, "in (0, 1)")
-    object.__setattr__(self, "pct_start", float(self.pct_start))
-    require_choice("anneal", self.anneal, ("cos", "linear"))
-    require_value("div_factor", self.div_factor, lambda d: d > 0, "positive")
-    require_value("final_div_factor", self.final_div_factor, lambda d: d > 0, "positive")
+    require_value("rise_fraction", self.rise_fraction, lambda p: 0 < p < 1, "in (0, 1)")
+    require_value("init_ratio", self.init_ratio, lambda r: r >= 0, ">= 0")
+    require_value("end_ratio", self.end_ratio, lambda r: r >= 0, ">= 0")
+    check_shape("shape", self.shape, init_ratio=self.init_ratio, end_ratio=self.end_ratio)
     require(isinstance(self.three_phase, bool), "three_phase", self.three_phase, "a bool")
 
   def _value(self, t):
     total = self.total_steps
-    initial = self.peak_value / self.div_factor
-    final = initial / self.final_div_factor
-    rise_end = self.pct_start * total - 1
+    peak = self.peak_value
+    initial, final = peak * self.init_ratio, peak * self.end_ratio
+    rise_end = self.rise_fraction * total - 1
     if self.three_phase:
-      phases = [(rise_end, initial, self.peak_value),
-                (2 * self.pct_start * total - 2, self.peak_value, initial),
-                (total - 1, initial, final)]
+      phases = [(rise_end, initial, peak, rise),
+                (2 * self.rise_fraction * total - 2, peak, initial, decay),
+                (total - 1, initial, final, decay)]
     else:
-      phases = [(rise_end, initial, self.peak_value), (total - 1, self.peak_value, final)]
-    shape = "cosine" if self.anneal == "cos" else "linear"
+      phases = [(rise_end, initial, peak, rise), (total - 1, peak, final, decay)]
     values, start = [], 0.0
-    for end, v0, v1 in phases:
+    for end, v0, v1, curve in phases:
       length = end - start
       frac = jnp.where(length > 0, jnp.clip(safe_div(t - start, length), 0, 1), 1.0)
-      values.append(ramp(v0, v1, frac, shape))
+      values.append(curve(v0, v1, frac, self.shape))
       start = end
     out = values[-1]
-    for (end, _, _), v in zip(reversed(phases[:-1]), reversed(values[:-1])):
+    for (end, *_), v in zip(reversed(phases[:-1]), reversed(values[:-1])):
       out = jnp.where(t <= end, v, out)
     return out
+
+  def horizon(self) -> int:
+    return self.total_steps

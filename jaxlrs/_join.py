@@ -10,7 +10,6 @@ branch per distinct structure. A 5000-piece SGDR-style join of cosines is one gr
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Iterator, Sequence
 
 import jax
@@ -18,8 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._piecewise import check_boundaries, piece_index
-from ._schedule import (
-    _REGISTRY, Schedule, _check_child, _check_steps, _roles, _short, is_concrete, require)
+from ._core import Schedule, check_child, check_steps, is_concrete, require, roles, short_repr
 
 # ---------------------------------------------------------------------------------------------
 # A second flattening of a schedule, in which the step counts are numbers too: (key, values,
@@ -31,7 +29,7 @@ def _numeric_flatten(s: Schedule) -> tuple[Any, list, list]:
     leaves, treedef = jax.tree.flatten(s)
     return (join, treedef), leaves, []
   parts, values, steps = [], [], []
-  for name, role in _roles(type(s)):
+  for name, role in roles(type(s)):
     x = getattr(s, name)
     if role == "static" or x is None:
       parts.append(("=", x))
@@ -60,7 +58,7 @@ def _numeric_unflatten(key: Any, values: Iterator, steps: Iterator) -> Schedule:
   if cls is join:
     return jax.tree.unflatten(parts, [next(values) for _ in range(parts.num_leaves)])
   s = object.__new__(cls)
-  for (name, role), (tag, info) in zip(_roles(cls), parts):
+  for (name, role), (tag, info) in zip(roles(cls), parts):
     if tag == "=":
       x = info
     elif tag in ("value", "steps"):
@@ -80,7 +78,7 @@ def _stack(column: list) -> Any:
   return jnp.stack([jnp.asarray(v) for v in column])
 
 
-class join(Schedule):
+class join(Schedule, kind="join"):
   """Run ``schedules`` one after another; at ``step == boundaries[i]`` piece ``i + 1`` starts.
 
   .. math:: f(t) = s_k(t - b_{k}), \\quad k = \\#\\{i : b_i \\le t\\},\\ b_0 = 0
@@ -94,23 +92,27 @@ class join(Schedule):
     schedules: the pieces (jaxlrs schedules or callables of the step).
     boundaries: strictly increasing non-negative steps, one fewer than ``schedules``.
 
+  Returns:
+    A schedule; its pytree leaves are the pieces' values stacked per piece structure.
+
   Raises:
     ValueError: boundaries not strictly increasing, negative, or not one fewer than schedules.
     TypeError: a boundary is not an int; a piece is not a schedule or callable.
 
   Example:
-    >>> s = jaxlrs.join([jaxlrs.linear(0.0, 1.0, 10), jaxlrs.cosine(1.0, 90)], boundaries=[10])
+    >>> s = jaxlrs.join([jaxlrs.linear(0.0, end_value=1.0, total_steps=10),
+    ...                  jaxlrs.cosine(1.0, total_steps=90)], boundaries=[10])
     >>> s(10)
     Array(1., dtype=float32)
   """
 
-  def __init__(self, schedules: Sequence[Any], boundaries: Sequence[int]):
+  def __init__(self, schedules: Sequence[Any], *, boundaries: Sequence[int]):
     if isinstance(schedules, (Schedule, str)) or not hasattr(schedules, "__iter__"):
       raise TypeError(f"schedules must be a sequence of schedules, got {schedules!r}.")
     if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__iter__"):
       raise TypeError(f"boundaries must be a sequence of ints, got {boundaries!r}.")
-    schedules = [_check_child(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
-    boundaries = tuple(_check_steps(f"boundaries[{i}]", b) for i, b in enumerate(boundaries))
+    schedules = [check_child(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+    boundaries = tuple(check_steps(f"boundaries[{i}]", b) for i, b in enumerate(boundaries))
     require(len(schedules) >= 1, "schedules", schedules, "non-empty")
     require(len(boundaries) == len(schedules) - 1, "boundaries", boundaries,
             f"one fewer than schedules ({len(schedules) - 1} for {len(schedules)} schedules)")
@@ -138,8 +140,17 @@ class join(Schedule):
     object.__setattr__(self, "_leaves", leaves)
     object.__setattr__(self, "_aux", aux)
 
-  def __setattr__(self, name: str, value: Any) -> None:
-    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+  def _tree_flatten(self) -> tuple[list, tuple]:
+    return list(self._leaves), self._aux
+
+  def _tree_flatten_with_keys(self) -> tuple[list, tuple]:
+    return [(jax.tree_util.SequenceKey(i), x) for i, x in enumerate(self._leaves)], self._aux
+
+  @classmethod
+  def _tree_unflatten(cls, meta: tuple, data: Any) -> "join":
+    j = object.__new__(cls)
+    j._set(tuple(data), meta)
+    return j
 
   @property
   def boundaries(self) -> tuple[int, ...]:
@@ -193,10 +204,15 @@ class join(Schedule):
     if unknown:
       raise ValueError(f"Unknown key(s) {unknown} for schedule kind 'join'; expected "
                        "['schedules', 'boundaries'].")
-    return cls(args.get("schedules", ()), args.get("boundaries", ()))
+    return cls(args.get("schedules", ()), boundaries=args.get("boundaries", ()))
 
   def __repr__(self):
-    return f"join(schedules={_short(self.schedules)}, boundaries={_short(self.boundaries)})"
+    return (f"join(schedules={short_repr(self.schedules)}, "
+            f"boundaries={short_repr(self.boundaries)})")
+
+  def horizon(self) -> int:
+    """The last piece's horizon, counted from its start."""
+    return (self.boundaries[-1] if self.boundaries else 0) + self.schedules[-1].horizon()
 
 
 def _to_python(x):
@@ -221,18 +237,3 @@ def _flatten_pieces(schedules, starts):
       pieces.append(s)
       out_starts.append(start)
   return pieces, tuple(out_starts)
-
-
-join.kind = "join"
-_REGISTRY["join"] = join
-jax.tree_util.register_pytree_node(
-    join,
-    lambda j: (j._leaves, j._aux),
-    lambda aux, leaves: _unflatten_join(aux, leaves),
-)
-
-
-def _unflatten_join(aux, leaves):
-  j = object.__new__(join)
-  j._set(tuple(leaves), aux)
-  return j

@@ -6,10 +6,11 @@ of a step does not grow with the number of pieces.
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
+
 import jax.numpy as jnp
 
-from ._schedule import (
-    Schedule, register, require, require_value, safe_pow, steps_field, value_field)
+from ._core import Schedule, require, require_value, safe_pow, steps_field, value_field
 
 
 def check_boundaries(name: str, boundaries: tuple[int, ...], allow_empty: bool = True) -> None:
@@ -29,8 +30,7 @@ def piece_index(t, boundaries):
   return jnp.searchsorted(jnp.asarray(boundaries, t.dtype), t, side="right")
 
 
-@register("piecewise_constant")
-class piecewise_constant(Schedule):
+class piecewise_constant(Schedule, kind="piecewise_constant"):
   """Piecewise-constant absolute values; ``values[i + 1]`` applies from ``step == boundaries[i]``.
 
   .. math:: f(t) = v_k, \\quad k = \\#\\{i : b_i \\le t\\}
@@ -47,12 +47,13 @@ class piecewise_constant(Schedule):
     ValueError: boundaries unsorted, repeated or negative; length mismatch.
 
   Example:
-    >>> s = jaxlrs.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.1, 0.01])
+    >>> s = jaxlrs.piecewise_constant([10, 20], values=[1.0, 0.1, 0.01])
     >>> s(10)
     Array(0.1, dtype=float32)
   """
 
   boundaries: tuple[int, ...] = steps_field(sequence=True)
+  _: KW_ONLY
   values: tuple[float, ...] = value_field(sequence=True)
 
   def _check(self):
@@ -65,41 +66,46 @@ class piecewise_constant(Schedule):
     values = jnp.stack([jnp.asarray(v, t.dtype) for v in self.values])
     return values[piece_index(t, self.boundaries)]
 
+  def horizon(self) -> int:
+    return self.boundaries[-1] if self.boundaries else 0
 
-@register("multistep")
-class multistep(Schedule):
-  """Multiply by ``gamma`` at each milestone (PyTorch ``MultiStepLR``).
 
-  .. math:: f(t) = v_0 \\, \\gamma^{\\#\\{i : m_i \\le t\\}}
+class multistep(Schedule, kind="multistep"):
+  """Multiply by ``decay_rate`` at each boundary (PyTorch ``MultiStepLR``).
+
+  .. math:: f(t) = v_0 \\, r^{\\#\\{i : b_i \\le t\\}}
 
   Args:
-    init_value: value before the first milestone.
-    milestones: strictly increasing non-negative steps.
-    gamma: factor applied at each milestone.
+    init_value: value before the first boundary.
+    boundaries: strictly increasing non-negative steps (PyTorch's milestones).
+    decay_rate: factor ``r >= 0`` applied at each boundary.
 
   Raises:
-    ValueError: milestones unsorted, repeated, negative or empty.
+    ValueError: boundaries unsorted, repeated, negative or empty; ``decay_rate < 0``.
 
   Example:
-    >>> jaxlrs.multistep(1.0, milestones=[10, 20], gamma=0.1)(20)
+    >>> jaxlrs.multistep(1.0, boundaries=[10, 20], decay_rate=0.1)(20)
     Array(0.01, dtype=float32)
   """
 
   init_value: float = value_field()
-  milestones: tuple[int, ...] = steps_field(sequence=True)
-  gamma: float = value_field(default=0.1)
+  _: KW_ONLY
+  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  decay_rate: float = value_field(default=0.1)
 
   def _check(self):
-    check_boundaries("milestones", self.milestones, allow_empty=False)
-    require_value("gamma", self.gamma, lambda g: g >= 0, "non-negative")
+    check_boundaries("boundaries", self.boundaries, allow_empty=False)
+    require_value("decay_rate", self.decay_rate, lambda g: g >= 0, "non-negative")
 
   def _value(self, t):
-    k = piece_index(t, self.milestones).astype(t.dtype)
-    return self.init_value * safe_pow(jnp.asarray(self.gamma, t.dtype), k)
+    k = piece_index(t, self.boundaries).astype(t.dtype)
+    return self.init_value * safe_pow(jnp.asarray(self.decay_rate, t.dtype), k)
+
+  def horizon(self) -> int:
+    return self.boundaries[-1]
 
 
-@register("piecewise_linear")
-class piecewise_linear(Schedule):
+class piecewise_linear(Schedule, kind="piecewise_linear"):
   """Linear interpolation between ``(boundaries[i], values[i])`` points; holds both ends.
 
   .. math:: f(t) = v_i + (v_{i+1} - v_i) \\frac{t - b_i}{b_{i+1} - b_i}, \\quad b_i \\le t < b_{i+1}
@@ -112,11 +118,12 @@ class piecewise_linear(Schedule):
     ValueError: boundaries unsorted, repeated, negative or empty; length mismatch.
 
   Example:
-    >>> jaxlrs.piecewise_linear(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.0])(15)
+    >>> jaxlrs.piecewise_linear([0, 10, 20], values=[0.0, 1.0, 0.0])(15)
     Array(0.5, dtype=float32)
   """
 
   boundaries: tuple[int, ...] = steps_field(sequence=True)
+  _: KW_ONLY
   values: tuple[float, ...] = value_field(sequence=True)
 
   def _check(self):
@@ -133,3 +140,6 @@ class piecewise_linear(Schedule):
     x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
     frac = jnp.clip((t - x0) / (x1 - x0), 0, 1)
     return y0 + (y1 - y0) * frac
+
+  def horizon(self) -> int:
+    return self.boundaries[-1]

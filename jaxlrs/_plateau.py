@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ._schedule import _check_steps, _check_value, require, require_choice
+from ._core import check_steps, check_value, require, require_choice
 
 
 class ReduceOnPlateauState(NamedTuple):
@@ -55,15 +55,15 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, cooldown: int = 0
   Raises:
     ValueError: any argument out of range or an unknown mode.
   """
-  factor = _check_value("factor", factor)
+  factor = check_value("factor", factor)
   require(0 < factor < 1, "factor", factor, "in (0, 1)")
-  patience = _check_steps("patience", patience)
+  patience = check_steps("patience", patience)
   require(patience >= 0, "patience", patience, "non-negative")
-  cooldown = _check_steps("cooldown", cooldown)
+  cooldown = check_steps("cooldown", cooldown)
   require(cooldown >= 0, "cooldown", cooldown, "non-negative")
-  min_scale = _check_value("min_scale", min_scale)
+  min_scale = check_value("min_scale", min_scale)
   require(0 <= min_scale <= 1, "min_scale", min_scale, "in [0, 1]")
-  threshold = _check_value("threshold", threshold)
+  threshold = check_value("threshold", threshold)
   require(threshold >= 0, "threshold", threshold, "non-negative")
   require_choice("threshold_mode", threshold_mode, ("rel", "abs"))
   require_choice("mode", mode, ("min", "max"))

@@ -8,21 +8,25 @@ finite shape holds its final value past ``total_steps``.
 from __future__ import annotations
 
 import math
+from dataclasses import KW_ONLY
 
 import jax
 import jax.numpy as jnp
 
-from ._schedule import (
-    Schedule, fraction, register, require, require_positive_steps, require_value, safe_div,
-    safe_pow, static_field, steps_field, value_field)
+from ._core import (
+    Schedule, check_steps, concrete_float, fraction, require, require_positive_steps,
+    require_value, safe_div, safe_pow, static_field, steps_field, value_field)
+from ._curves import decay
 
 
-@register("constant")
-class constant(Schedule):
+class constant(Schedule, kind="constant"):
   """A constant value: ``f(t) = value``.
 
   Args:
     value: the value at every step.
+
+  Returns:
+    A schedule (its horizon is 0: it never changes).
 
   Example:
     >>> jaxlrs.constant(1e-3)(10)
@@ -34,9 +38,11 @@ class constant(Schedule):
   def _value(self, t):
     return jnp.broadcast_to(jnp.asarray(self.value, t.dtype), t.shape)
 
+  def horizon(self) -> int:
+    return 0
 
-@register("linear")
-class linear(Schedule):
+
+class linear(Schedule, kind="linear"):
   """Linear interpolation from ``init_value`` to ``end_value`` over ``total_steps``.
 
   .. math:: f(t) = v_0 + (v_1 - v_0) \\min(t, T) / T
@@ -50,11 +56,12 @@ class linear(Schedule):
     ValueError: ``total_steps <= 0``. TypeError: ``total_steps`` is not an int.
 
   Example:
-    >>> jaxlrs.linear(1.0, 0.0, total_steps=10)(5)
+    >>> jaxlrs.linear(1.0, end_value=0.0, total_steps=10)(5)
     Array(0.5, dtype=float32)
   """
 
   init_value: float = value_field()
+  _: KW_ONLY
   end_value: float = value_field()
   total_steps: int = steps_field()
 
@@ -64,9 +71,11 @@ class linear(Schedule):
   def _value(self, t):
     return self.init_value + (self.end_value - self.init_value) * fraction(t, self.total_steps)
 
+  def horizon(self) -> int:
+    return self.total_steps
 
-@register("polynomial")
-class polynomial(Schedule):
+
+class polynomial(Schedule, kind="polynomial"):
   """Polynomial decay from ``init_value`` to ``end_value`` (Keras ``PolynomialDecay``).
 
   .. math:: f(t) = (v_0 - v_1) (1 - \\min(t, T) / T)^p + v_1
@@ -86,11 +95,12 @@ class polynomial(Schedule):
     ValueError: ``total_steps <= 0`` or ``power < 0``.
 
   Example:
-    >>> jaxlrs.polynomial(1.0, 0.0, total_steps=10, power=2.0)(5)
+    >>> jaxlrs.polynomial(1.0, end_value=0.0, total_steps=10, power=2.0)(5)
     Array(0.25, dtype=float32)
   """
 
   init_value: float = value_field()
+  _: KW_ONLY
   end_value: float = value_field()
   total_steps: int = steps_field()
   power: float = value_field(default=1.0)
@@ -109,170 +119,221 @@ class polynomial(Schedule):
       frac = fraction(t, self.total_steps)
     return (self.init_value - self.end_value) * safe_pow(1 - frac, self.power) + self.end_value
 
+  def horizon(self) -> int:
+    return 2 * self.total_steps if self.cycle else self.total_steps
 
-@register("cosine")
-class cosine(Schedule):
+
+class cosine(Schedule, kind="cosine"):
   """Cosine decay from ``init_value`` to ``end_value`` (Loshchilov & Hutter, 2017).
 
-  .. math:: f(t) = v_1 + (v_0 - v_1) \\left(\\tfrac{1}{2}(1 + \\cos(\\pi \\min(t, T) / T))\\right)^e
+  .. math:: f(t) = v_1 + (v_0 - v_1) \\left(\\tfrac{1}{2}(1 + \\cos(2 \\pi c \\min(t, T) / T))
+     \\right)^e
 
-  Equals ``optax.cosine_decay_schedule(init_value, total_steps, alpha=end_value / init_value,
-  exponent)``.
+  With the default ``cycles = 1/2`` this is the usual half cosine, equal to
+  ``optax.cosine_decay_schedule(init_value, total_steps, alpha=end_value / init_value,
+  exponent)``. Other ``cycles`` trace that many full cosine periods over ``total_steps`` (a closed
+  form: any number of cycles costs the same) and hold the value reached at ``total_steps``.
 
   Args:
     init_value: value at step 0.
     total_steps: decay length (a positive int).
-    end_value: value at ``total_steps`` and after.
+    end_value: the value at the bottom of the cosine (reached at ``total_steps`` when
+      ``cycles`` is 1/2).
     exponent: exponent ``e > 0`` applied to the cosine factor.
+    cycles: number of cosine periods ``c > 0`` over ``total_steps`` (a value: it can be traced).
 
   Raises:
-    ValueError: ``total_steps <= 0`` or ``exponent <= 0``.
+    ValueError: ``total_steps <= 0``, ``exponent <= 0`` or ``cycles <= 0``.
 
   Example:
-    >>> jaxlrs.cosine(init_value=1.0, total_steps=100)(50)
+    >>> jaxlrs.cosine(1.0, total_steps=100)(50)
     Array(0.49999997, dtype=float32)
+    >>> jaxlrs.cosine(1.0, total_steps=100, cycles=1.0)(100)
+    Array(1., dtype=float32)
   """
 
   init_value: float = value_field()
+  _: KW_ONLY
   total_steps: int = steps_field()
   end_value: float = value_field(default=0.0)
   exponent: float = value_field(default=1.0)
+  cycles: float = value_field(default=0.5)
 
   def _check(self):
     require_positive_steps("total_steps", self.total_steps)
     require_value("exponent", self.exponent, lambda e: e > 0, "positive")
+    require_value("cycles", self.cycles, lambda c: c > 0, "positive")
 
   def _value(self, t):
-    factor = 0.5 * (1 + jnp.cos(math.pi * fraction(t, self.total_steps)))
+    f = 2 * self.cycles * fraction(t, self.total_steps)
+    factor = decay(1.0, 0.0, f, "cosine")
     return self.end_value + (self.init_value - self.end_value) * safe_pow(factor, self.exponent)
 
+  def horizon(self) -> int:
+    return self.total_steps
 
-def _exponent(t, decay_steps, staircase):
-  p = safe_div(t, decay_steps)
+
+def _exponent(t, period_steps, staircase):
+  p = safe_div(t, period_steps)
   return jnp.floor(p) if staircase else p
 
 
-@register("exponential")
-class exponential(Schedule):
-  """Exponential decay (or growth): ``init_value * decay_rate ** (t / decay_steps)``.
+def _decay_horizon(periods: float | None, period_steps: int, staircase: bool) -> int:
+  """Steps for ``periods`` periods (rounded up), or one period when unknown."""
+  if periods is None or not math.isfinite(periods) or periods <= 0:
+    return period_steps
+  if staircase:
+    return max(1, math.ceil(periods - 1e-9)) * period_steps
+  return max(1, math.ceil(periods * period_steps - 1e-9))
+
+
+class exponential(Schedule, kind="exponential"):
+  """Exponential decay (or growth): ``init_value * decay_rate ** (t / period_steps)``.
 
   .. math:: f(t) = v_0 \\, r^{t / s} \\quad(\\lfloor t / s \\rfloor \\text{ if staircase})
 
   With ``end_value`` the value is bounded by it: from below when decaying (``r < 1``), from above
-  when growing (``r > 1``). Keras ``ExponentialDecay``; ``optax.exponential_decay`` with
-  ``transition_steps=decay_steps``.
+  when growing (``r > 1``). Keras ``ExponentialDecay`` and ``optax.exponential_decay`` with
+  ``decay_steps``/``transition_steps`` equal to ``period_steps``.
 
   Args:
     init_value: value at step 0.
-    decay_rate: the factor ``r > 0`` applied every ``decay_steps``.
-    decay_steps: steps per factor (a positive int).
+    decay_rate: the factor ``r > 0`` applied every ``period_steps``.
+    period_steps: steps per factor (a positive int).
     staircase: apply the factor in whole jumps.
     end_value: optional bound.
 
   Raises:
-    ValueError: ``decay_steps <= 0`` or ``decay_rate <= 0``.
+    ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
 
   Example:
-    >>> jaxlrs.exponential(1.0, decay_rate=0.5, decay_steps=10)(20)
+    >>> jaxlrs.exponential(1.0, decay_rate=0.5, period_steps=10)(20)
     Array(0.25, dtype=float32)
   """
 
   init_value: float = value_field()
+  _: KW_ONLY
   decay_rate: float = value_field()
-  decay_steps: int = steps_field()
+  period_steps: int = steps_field()
   staircase: bool = static_field(default=False)
   end_value: float | None = value_field(default=None)
 
   def _check(self):
-    require_positive_steps("decay_steps", self.decay_steps)
+    require_positive_steps("period_steps", self.period_steps)
     require_value("decay_rate", self.decay_rate, lambda r: r > 0, "positive")
     require(isinstance(self.staircase, bool), "staircase", self.staircase, "a bool")
 
   def _value(self, t):
     rate = jnp.asarray(self.decay_rate, t.dtype)
-    v = self.init_value * safe_pow(rate, _exponent(t, self.decay_steps, self.staircase))
+    v = self.init_value * safe_pow(rate, _exponent(t, self.period_steps, self.staircase))
     if self.end_value is None:
       return v
     return jnp.where(rate < 1, jnp.maximum(v, self.end_value), jnp.minimum(v, self.end_value))
 
+  def horizon(self) -> int:
+    """Steps to reach ``end_value``, or without one to fall to a tenth (grow tenfold)."""
+    r, v0 = concrete_float(self.decay_rate), concrete_float(self.init_value)
+    v1 = concrete_float(self.end_value) if self.end_value is not None else None
+    if r is None or r == 1:
+      return self.period_steps
+    target = 0.1 if r < 1 else 10.0
+    if v0 is not None and v1 is not None and v0 > 0 and v1 > 0:
+      target = v1 / v0
+    return _decay_horizon(math.log(target) / math.log(r), self.period_steps, self.staircase)
 
-def step_decay(init_value: float, step_size: int, gamma: float = 0.1) -> exponential:
-  """Multiply the value by ``gamma`` every ``step_size`` steps (PyTorch ``StepLR``).
 
-  .. math:: f(t) = v_0 \\, \\gamma^{\\lfloor t / s \\rfloor}
+def step_decay(init_value: float, *, period_steps: int, decay_rate: float = 0.1) -> exponential:
+  """Multiply the value by ``decay_rate`` every ``period_steps`` steps (PyTorch ``StepLR``).
 
-  A staircase :class:`exponential` with ``decay_rate=gamma`` and ``decay_steps=step_size``.
+  .. math:: f(t) = v_0 \\, r^{\\lfloor t / s \\rfloor}
+
+  Args:
+    init_value: value at step 0.
+    period_steps: steps between two multiplications (a positive int).
+    decay_rate: the factor applied every ``period_steps``.
+
+  Returns:
+    A staircase :class:`exponential`.
 
   Example:
-    >>> jaxlrs.step_decay(1.0, step_size=10, gamma=0.1)(25)
+    >>> jaxlrs.step_decay(1.0, period_steps=10, decay_rate=0.1)(25)
     Array(0.01, dtype=float32)
   """
-  from ._schedule import _check_steps
-
-  return exponential(init_value, decay_rate=gamma, decay_steps=_check_steps("step_size", step_size),
-                     staircase=True)
+  return exponential(init_value, decay_rate=decay_rate,
+                     period_steps=check_steps("period_steps", period_steps), staircase=True)
 
 
-@register("inverse_time")
-class inverse_time(Schedule):
+class inverse_time(Schedule, kind="inverse_time"):
   """Inverse-time decay (Keras ``InverseTimeDecay``).
 
-  .. math:: f(t) = \\frac{v_0}{1 + r \\, t / s} \\quad(\\lfloor t / s \\rfloor \\text{ if staircase})
+  .. math:: f(t) = \\frac{v_0}{1 + r \\,
+                               t / s} \\quad(\\lfloor t / s \\rfloor \\text{ if staircase})
 
   Args:
     init_value: value at step 0.
     decay_rate: ``r > 0``.
-    decay_steps: ``s``, a positive int.
+    period_steps: ``s``, a positive int.
     staircase: decay in whole jumps.
 
   Raises:
-    ValueError: ``decay_steps <= 0`` or ``decay_rate <= 0``.
+    ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
 
   Example:
-    >>> jaxlrs.inverse_time(1.0, decay_rate=1.0, decay_steps=10)(10)
+    >>> jaxlrs.inverse_time(1.0, decay_rate=1.0, period_steps=10)(10)
     Array(0.5, dtype=float32)
   """
 
   init_value: float = value_field()
+  _: KW_ONLY
   decay_rate: float = value_field()
-  decay_steps: int = steps_field()
+  period_steps: int = steps_field()
   staircase: bool = static_field(default=False)
 
   def _check(self):
-    require_positive_steps("decay_steps", self.decay_steps)
+    require_positive_steps("period_steps", self.period_steps)
     require_value("decay_rate", self.decay_rate, lambda r: r > 0, "positive")
     require(isinstance(self.staircase, bool), "staircase", self.staircase, "a bool")
 
   def _value(self, t):
-    return self.init_value / (1 + self.decay_rate * _exponent(t, self.decay_steps, self.staircase))
+    return self.init_value / (
+        1 + self.decay_rate * _exponent(t, self.period_steps, self.staircase))
+
+  def horizon(self) -> int:
+    """Steps to fall to a tenth: ``9 s / r``."""
+    r = concrete_float(self.decay_rate)
+    return _decay_horizon(None if r is None else 9 / r, self.period_steps, self.staircase)
 
 
-@register("rsqrt")
-class rsqrt(Schedule):
+class rsqrt(Schedule, kind="rsqrt"):
   """Inverse square-root decay (Transformer / T5 / Hugging Face ``inverse_sqrt``).
 
   .. math:: f(t) = \\frac{v_0}{\\sqrt{1 + t / \\tau}}
 
-  After a warmup of ``w`` steps with ``timescale = w`` this is the classic
+  After a warmup of ``w`` steps with ``timescale_steps = w`` this is the classic
   ``v_0 \\sqrt{w / \\max(step, w)}``.
 
   Args:
     init_value: value at step 0.
-    timescale: ``tau``, a positive int: the value halves at ``t = 3 tau``.
+    timescale_steps: ``tau``, a positive int: the value halves at ``t = 3 tau``.
 
   Raises:
-    ValueError: ``timescale <= 0``.
+    ValueError: ``timescale_steps <= 0``.
 
   Example:
-    >>> jaxlrs.rsqrt(1.0, timescale=10)(30)
+    >>> jaxlrs.rsqrt(1.0, timescale_steps=10)(30)
     Array(0.5, dtype=float32)
   """
 
   init_value: float = value_field()
-  timescale: int = steps_field()
+  _: KW_ONLY
+  timescale_steps: int = steps_field()
 
   def _check(self):
-    require_positive_steps("timescale", self.timescale)
+    require_positive_steps("timescale_steps", self.timescale_steps)
 
   def _value(self, t):
-    return self.init_value * jax.lax.rsqrt(1 + safe_div(t, self.timescale))
+    return self.init_value * jax.lax.rsqrt(1 + safe_div(t, self.timescale_steps))
+
+  def horizon(self) -> int:
+    """Steps to fall to a tenth: ``99 tau``."""
+    return 99 * self.timescale_steps

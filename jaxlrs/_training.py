@@ -9,7 +9,7 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 
-from ._schedule import _check_steps, _check_value, require, require_choice
+from ._core import check_steps, check_value, require, require_choice
 
 
 def num_train_steps(num_examples: int, batch_size: int, epochs: int,
@@ -26,7 +26,7 @@ def num_train_steps(num_examples: int, batch_size: int, epochs: int,
     >>> jaxlrs.num_train_steps(num_examples=1000, batch_size=32, epochs=3)
     96
   """
-  n, b, e = (_check_steps(k, v) for k, v in (("num_examples", num_examples),
+  n, b, e = (check_steps(k, v) for k, v in (("num_examples", num_examples),
                                               ("batch_size", batch_size), ("epochs", epochs)))
   require(n > 0, "num_examples", n, "positive")
   require(b > 0, "batch_size", b, "positive")
@@ -43,9 +43,9 @@ def warmup_steps_from_ratio(total_steps: int, warmup_ratio: float) -> int:
     >>> jaxlrs.warmup_steps_from_ratio(total_steps=1000, warmup_ratio=0.1)
     100
   """
-  total_steps = _check_steps("total_steps", total_steps)
+  total_steps = check_steps("total_steps", total_steps)
   require(total_steps > 0, "total_steps", total_steps, "positive")
-  warmup_ratio = _check_value("warmup_ratio", warmup_ratio)
+  warmup_ratio = check_value("warmup_ratio", warmup_ratio)
   require(0 <= warmup_ratio <= 1, "warmup_ratio", warmup_ratio, "in [0, 1]")
   return math.ceil(total_steps * warmup_ratio)
 
@@ -60,8 +60,8 @@ def scale_lr(base_lr: float, batch_size: int, base_batch_size: int, rule: str = 
     >>> jaxlrs.scale_lr(1e-3, batch_size=1024, base_batch_size=256, rule="sqrt")
     0.002
   """
-  base_lr = _check_value("base_lr", base_lr)
-  b, b0 = _check_steps("batch_size", batch_size), _check_steps("base_batch_size", base_batch_size)
+  base_lr = check_value("base_lr", base_lr)
+  b, b0 = check_steps("batch_size", batch_size), check_steps("base_batch_size", base_batch_size)
   require(b > 0, "batch_size", b, "positive")
   require(b0 > 0, "base_batch_size", b0, "positive")
   require_choice("rule", rule, ("linear", "sqrt"))
@@ -102,7 +102,7 @@ def current_lr(schedule: Callable[[Any], Any], opt_state: Any) -> jax.Array:
   applied; this returns ``schedule(k)``.
 
   Example:
-    >>> s = jaxlrs.linear(1.0, 0.0, total_steps=10)
+    >>> s = jaxlrs.linear(1.0, end_value=0.0, total_steps=10)
     >>> tx = optax.adam(s)
     >>> state = tx.init({"w": jnp.zeros(2)})
     >>> jaxlrs.current_lr(s, state)

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ._schedule import _check_steps, _check_value, require
+from ._core import check_steps, check_value, require
 
 __all__ = ["AveragingState", "ema", "swa", "averaged_params", "averaged_model",
            "refresh_batch_stats", "refresh_nnx_batch_norm"]
@@ -39,9 +39,9 @@ class AveragingState(NamedTuple):
 
 
 def _check_every(every: Any, start_step: Any) -> tuple[int, int]:
-  every = _check_steps("every", every)
+  every = check_steps("every", every)
   require(every >= 1, "every", every, ">= 1")
-  start_step = _check_steps("start_step", start_step)
+  start_step = check_steps("start_step", start_step)
   require(start_step >= 0, "start_step", start_step, "non-negative")
   return every, start_step
 
@@ -132,7 +132,7 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
   """
   every, start_step = _check_every(every, start_step)
   if not callable(decay):
-    decay = _check_value("decay", decay)
+    decay = check_value("decay", decay)
     require(0 <= decay < 1, "decay", decay, "in [0, 1)")
   require(isinstance(decay_warmup, bool), "decay_warmup", decay_warmup, "a bool")
   require(isinstance(debias, bool), "debias", debias, "a bool")

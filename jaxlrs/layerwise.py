@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ._schedule import _check_steps, _check_value, require
+from ._core import check_steps, check_value, require
 
 __all__ = ["PRESETS", "path_of", "depth_map", "llrd_multipliers", "group_multipliers",
            "freeze", "decay_mask", "multi_transform", "scaled", "scale_by_multipliers", "plan",
@@ -125,9 +125,9 @@ def llrd_multipliers(depths: Any, decay: float, head_multiplier: float = 1.0) ->
   With ``decay=0.9`` on a 12-layer encoder the embeddings get ``0.9**12 = 0.28`` of the top rate
   (RoBERTa-base recipe: 3.5e-6 at the top, about 1e-6 at the embeddings).
   """
-  decay = _check_value("decay", decay)
+  decay = check_value("decay", decay)
   require(0 < decay <= 1, "decay", decay, "in (0, 1]")
-  head_multiplier = _check_value("head_multiplier", head_multiplier)
+  head_multiplier = check_value("head_multiplier", head_multiplier)
   top = _num_layers(depths)
   return jax.tree.map(lambda d: head_multiplier if d > top else float(decay ** (top - d)), depths)
 
@@ -140,12 +140,12 @@ def group_multipliers(depths: Any, boundaries: Sequence[int],
   embeddings / 4-7 / 8-11 and head: ``boundaries=[5, 9]``, ``multipliers=[1/3.5, 1.75/3.5, 1]``.
   ``None`` (or 0) freezes a group.
   """
-  bounds = [_check_steps(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
+  bounds = [check_steps(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
   require(all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:])), "boundaries", bounds,
           "strictly increasing")
   require(len(multipliers) == len(bounds) + 1, "multipliers", multipliers,
           f"one longer than boundaries ({len(bounds) + 1})")
-  values = [None if m is None else _check_value(f"multipliers[{i}]", m)
+  values = [None if m is None else check_value(f"multipliers[{i}]", m)
             for i, m in enumerate(multipliers)]
   return jax.tree.map(lambda d: values[sum(d >= b for b in bounds)], depths)
 
@@ -224,7 +224,7 @@ def multi_transform(optimizer_factory: Callable[[Any], optax.GradientTransformat
           lambda step, s=schedule, m=float(m): m * s(step))
       transforms[label] = optimizer_factory(lr)
     else:
-      transforms[label] = optimizer_factory(_check_value("schedule", schedule) * float(m))
+      transforms[label] = optimizer_factory(check_value("schedule", schedule) * float(m))
 
   def labels(params):
     return _map(lambda path, _: table[path], params)
@@ -270,7 +270,7 @@ def reinit_top_layers(pretrained: Any, fresh: Any, depths: Any, n: int,
   Raises:
     ValueError: ``n`` larger than the number of blocks; ``fresh`` differs in structure or shapes.
   """
-  n = _check_steps("n", n)
+  n = check_steps("n", n)
   top = _num_layers(depths)
   require(0 <= n <= top, "n", n, f"between 0 and the number of blocks ({top})")
   if jax.tree.structure(pretrained) != jax.tree.structure(fresh):

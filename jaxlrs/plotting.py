@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._schedule import _check_steps, require
+from ._core import check_steps, require
 
 ScheduleLike = Callable[[Any], Any]
 _MARKS = "*o+x#@%&"
@@ -34,7 +34,7 @@ def _label(s: Any) -> str:
 
 
 def _curves(items, total_steps: int) -> tuple[np.ndarray, list[np.ndarray]]:
-  total_steps = _check_steps("total_steps", total_steps)
+  total_steps = check_steps("total_steps", total_steps)
   require(total_steps > 0, "total_steps", total_steps, "positive")
   steps = np.arange(total_steps)
   return steps, [np.asarray(s(steps), np.float64) for _, s in items]
@@ -85,11 +85,12 @@ def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None
   """A text plot of one or several schedules (one mark per schedule), returned as a string.
 
   Example:
-    >>> text = jaxlrs.plot_terminal(jaxlrs.linear(1.0, 0.0, 10), 10, width=20, height=5)
+    >>> s = jaxlrs.linear(1.0, end_value=0.0, total_steps=10)
+    >>> text = jaxlrs.plot_terminal(s, 10, width=20, height=5)
     >>> len(text.splitlines()), "linear(" in text
     (8, True)
   """
-  width, height = _check_steps("width", width), _check_steps("height", height)
+  width, height = check_steps("width", width), check_steps("height", height)
   require(width >= 8, "width", width, ">= 8")
   require(height >= 3, "height", height, ">= 3")
   items = _named(schedules, labels)

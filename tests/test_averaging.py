@@ -54,7 +54,7 @@ def hand_ema(history, decay, start=0, every=1, warmup=False, debias=False):
     dict(decay=0.99, decay_warmup=True), dict(decay=0.8, debias=True),
     dict(decay=0.9, debias=True, every=2, start_step=1)])
 def test_ema_matches_hand_computation(kwargs):
-  lr = jaxlrs.warmup(jaxlrs.cosine(0.1, 6), 2)
+  lr = jaxlrs.warmup(jaxlrs.cosine(0.1, total_steps=6), warmup_steps=2)
   _, state, history = run(averaging.ema(optax.sgd(lr), **kwargs))
   want = hand_ema(history, kwargs["decay"], kwargs.get("start_step", 0), kwargs.get("every", 1),
                   kwargs.get("decay_warmup", False), kwargs.get("debias", False))
@@ -62,7 +62,7 @@ def test_ema_matches_hand_computation(kwargs):
 
 
 def test_ema_with_a_decay_schedule():
-  decay = jaxlrs.linear(0.5, 0.9, total_steps=6)
+  decay = jaxlrs.linear(0.5, end_value=0.9, total_steps=6)
   _, state, history = run(averaging.ema(optax.sgd(0.1), decay=decay))
   want = hand_ema(history, lambda k: float(decay(k)))
   np.testing.assert_allclose(averaging.averaged_params(state)["w"], want, rtol=1e-6)
@@ -92,7 +92,7 @@ def test_bf16_params_average_in_float32():
 
 
 def test_chain_with_adamw_and_schedule_under_jit(standard_promotion):
-  lr = jaxlrs.warmup(jaxlrs.cosine(1e-2, 20), 5)
+  lr = jaxlrs.warmup(jaxlrs.cosine(1e-2, total_steps=20), warmup_steps=5)
   tx = averaging.ema(optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(lr)), decay=0.9)
   params = {"w": jnp.ones(3), "b": jnp.zeros(2)}
   state = tx.init(params)
@@ -207,7 +207,7 @@ def test_linen_batch_stats_refresh_recovers_each_batch():
 def test_orbax_checkpoint_resume_is_bit_identical(tmp_path, standard_promotion):
   import orbax.checkpoint as ocp
 
-  lr = jaxlrs.warmup(jaxlrs.cosine(1e-2, 20), 3)
+  lr = jaxlrs.warmup(jaxlrs.cosine(1e-2, total_steps=20), warmup_steps=3)
   tx = averaging.ema(optax.adamw(lr), decay=0.9, debias=True)
   step = jax.jit(lambda p, s, k: _train_step(tx, p, s, k))
   params = {"w": jnp.linspace(-1, 1, 6), "b": jnp.zeros(2)}
@@ -246,7 +246,7 @@ SHARDING_SCRIPT = textwrap.dedent("""
     shard = NamedSharding(mesh, P("x"))
     params = {"w": jax.device_put(jnp.arange(64.0).reshape(16, 4), shard),
               "v": jax.device_put(jnp.ones(32), shard)}
-    for tx in (averaging.ema(optax.adamw(jaxlrs.cosine(1e-2, 10)), decay=0.9, every=2),
+    for tx in (averaging.ema(optax.adamw(jaxlrs.cosine(1e-2, total_steps=10)), decay=0.9, every=2),
                averaging.swa(optax.sgd(0.1), start_step=1)):
       state = jax.jit(tx.init)(params)
       assert state.average["w"].sharding.is_equivalent_to(shard, 2), state.average["w"].sharding

@@ -2,6 +2,7 @@
 
 import math
 
+import jax
 import numpy as np
 import pytest
 
@@ -165,3 +166,34 @@ def test_named_functions_match_get_scheduler():
 def test_bad_arguments(call, exc, match):
   with pytest.raises(exc, match=match):
     call()
+
+
+@pytest.mark.parametrize("nc", [1.0, 0.3, 1.7])
+def test_wsd_cosine_cycles_hold_min_lr_after_the_decay(nc):
+  # Transformers returns min_lr_ratio once the decay is over, whatever num_cycles is. (The old
+  # port held the cosine's own end value: the peak with num_cycles=1.)
+  s = hf.get_wsd_schedule(LR, num_warmup_steps=10, num_decay_steps=30, num_training_steps=T,
+                          decay_type="cosine", min_lr_ratio=0.05, num_cycles=nc)
+  steps = np.arange(0, T + 50)
+  check(s, lambda k: wsd(k, 10, T - 40, 30, "linear", "cosine", 0.05, nc), steps)
+  np.testing.assert_allclose(s(np.array([T, T + 1, 10**6])), 0.05 * LR, rtol=1e-6)
+
+
+def test_wsd_port_is_the_core_wsd():
+  s = hf.get_wsd_schedule(LR, num_warmup_steps=10, num_decay_steps=30, num_training_steps=T,
+                          warmup_type="1-sqrt", decay_type="cosine", min_lr_ratio=0.1,
+                          num_cycles=1.5)
+  assert s == jaxlrs.warmup_stable_decay(LR, total_steps=T, warmup_steps=10, decay_steps=30,
+                                         warmup_shape="1-sqrt", decay_shape="cosine",
+                                         end_value=0.1 * LR, init_value=0.1 * LR,
+                                         decay_cycles=1.5)
+
+
+def test_cosine_cycles_are_a_closed_form():
+  # Built as a join of one piece per half wave, num_cycles=1e5 took seconds and grew linearly.
+  s = hf.get_cosine_schedule_with_warmup(LR, 10, 10**6, num_cycles=1e5)
+  assert s.kind == "warmup" and s.schedule.kind == "cosine"
+  assert len(jax.tree.leaves(s)) == 5  # the same leaves as any cosine: O(1) to build
+  steps = np.array([0, 5, 10, 12, 15, 17, 1000, 1003])
+  want = [cosine(k, 10, 10**6, 1e5) for k in steps]
+  np.testing.assert_allclose(s(steps) / LR, want, rtol=1e-5, atol=1e-5)

@@ -122,7 +122,7 @@ def test_forms_a_and_b_agree_after_ten_adamw_steps(standard_promotion):
   params = bert_params()
   depths = layerwise.depth_map(params, preset="bert")
   mults = layerwise.freeze(layerwise.llrd_multipliers(depths, decay=0.8), [r"^embeddings/"])
-  schedule = jaxlrs.warmup(jaxlrs.cosine(1e-2, 8), 2)
+  schedule = jaxlrs.warmup(jaxlrs.cosine(1e-2, total_steps=8), warmup_steps=2)
 
   def factory(lr):
     return optax.adamw(lr, weight_decay=0.1, mask=layerwise.decay_mask)
@@ -176,7 +176,8 @@ def test_nnx_optimizer_with_both_forms(standard_promotion):
     depths = layerwise.depth_map(state, preset="nnx")
     assert layerwise.depth_map(state, preset="nnx")["layers"][2]["kernel"] == 3
     mults = layerwise.llrd_multipliers(depths, decay=0.7)
-    tx = form(lambda lr: optax.adamw(lr, weight_decay=0.01), jaxlrs.cosine(1e-2, 10), mults)
+    tx = form(lambda lr: optax.adamw(lr, weight_decay=0.01), jaxlrs.cosine(1e-2, total_steps=10),
+              mults)
     opt = nnx.Optimizer(model, tx, wrt=nnx.Param)
     for _ in range(5):
       grads = nnx.grad(lambda m: jnp.mean(m(x) ** 2))(model)

@@ -14,29 +14,33 @@ import jaxlrs
 # One instance of every kind, nested ones included: the config round trip runs over all of them.
 EVERY_KIND = [
     jaxlrs.constant(0.3),
-    jaxlrs.linear(1.0, 0.1, total_steps=50),
-    jaxlrs.polynomial(1.0, 0.1, total_steps=50, power=0.5, cycle=True),
+    jaxlrs.linear(1.0, end_value=0.1, total_steps=50),
+    jaxlrs.polynomial(1.0, end_value=0.1, total_steps=50, power=0.5, cycle=True),
     jaxlrs.cosine(1.0, total_steps=50, end_value=0.1, exponent=2.0),
-    jaxlrs.exponential(1.0, decay_rate=0.5, decay_steps=10, staircase=True, end_value=0.1),
-    jaxlrs.inverse_time(1.0, decay_rate=0.5, decay_steps=10),
-    jaxlrs.rsqrt(1.0, timescale=10),
-    jaxlrs.piecewise_constant([10, 20], [1.0, 0.5, 0.25]),
-    jaxlrs.multistep(1.0, milestones=[10, 30], gamma=0.5),
-    jaxlrs.piecewise_linear([0, 10, 40], [0.0, 1.0, 0.1]),
-    jaxlrs.anneal(1.0, 0.1, total_steps=20, shape="1-sqrt"),
-    jaxlrs.warmup(jaxlrs.cosine(1.0, 40), warmup_steps=10, shape="cosine"),
-    jaxlrs.join([jaxlrs.warmup(jaxlrs.constant(1.0), 5), jaxlrs.cosine(1.0, 30)], [10]),
-    jaxlrs.cyclic(0.1, 1.0, step_size_up=5, step_size_down=10, mode="triangular2"),
-    jaxlrs.cosine_restarts(1.0, cycle_steps=10, t_mul=1.5, m_mul=0.5, cycle_limit=4,
+    jaxlrs.exponential(1.0, decay_rate=0.5, period_steps=10, staircase=True, end_value=0.1),
+    jaxlrs.inverse_time(1.0, decay_rate=0.5, period_steps=10),
+    jaxlrs.rsqrt(1.0, timescale_steps=10),
+    jaxlrs.piecewise_constant([10, 20], values=[1.0, 0.5, 0.25]),
+    jaxlrs.multistep(1.0, boundaries=[10, 30], decay_rate=0.5),
+    jaxlrs.piecewise_linear([0, 10, 40], values=[0.0, 1.0, 0.1]),
+    jaxlrs.anneal(1.0, end_value=0.1, total_steps=20, shape="1-sqrt"),
+    jaxlrs.warmup(jaxlrs.cosine(1.0, total_steps=40), warmup_steps=10, shape="cosine"),
+    jaxlrs.join([jaxlrs.warmup(jaxlrs.constant(1.0), warmup_steps=5),
+                 jaxlrs.cosine(1.0, total_steps=30)], boundaries=[10]),
+    jaxlrs.cyclic(0.1, peak_value=1.0, rise_steps=5, fall_steps=10, cycle_decay=0.5),
+    jaxlrs.cosine_restarts(1.0, cycle_steps=10, cycle_mul=1.5, cycle_decay=0.5, cycle_limit=4,
                            warmup_steps=3),
     jaxlrs.one_cycle(1.0, total_steps=60, three_phase=True),
     jaxlrs.warmup_stable_decay(1.0, total_steps=60, warmup_steps=5, decay_steps=20,
                                decay_shape="1-sqrt"),
-    jaxlrs.swa_schedule(jaxlrs.cosine(1.0, 45), swa_start=45, swa_value=0.2, anneal_steps=5),
-    jaxlrs.noisy(jaxlrs.cosine(1.0, 50), noise_pct=0.2, seed=3, start_step=5, end_step=40),
-    jaxlrs.cosine(1.0, 50) * jaxlrs.linear(0.0, 1.0, 10) * 0.5 + 0.01,
-    jaxlrs.linear(1.0, 0.0, 30).shift(5).clip(min_value=0.1).time_scale(0.5),
-    jaxlrs.step_decay(1.0, step_size=7, gamma=0.5),
+    jaxlrs.swa_schedule(jaxlrs.cosine(1.0, total_steps=45), start_step=45, swa_value=0.2,
+                        anneal_steps=5),
+    jaxlrs.noisy(jaxlrs.cosine(1.0, total_steps=50), noise_ratio=0.2, seed=3, start_step=5,
+                 end_step=40),
+    jaxlrs.cosine(1.0, total_steps=50) * jaxlrs.linear(0.0, end_value=1.0, total_steps=10) * 0.5
+    + 0.01,
+    jaxlrs.linear(1.0, end_value=0.0, total_steps=30).shift(5).clip(min_value=0.1).time_scale(0.5),
+    jaxlrs.step_decay(1.0, period_steps=7, decay_rate=0.5),
 ]
 IDS = [s.kind for s in EVERY_KIND]
 STEPS = np.array([0, 1, 2, 5, 9, 10, 11, 19, 20, 21, 29, 30, 44, 45, 47, 50, 59, 60, 100, 10**5])
@@ -83,24 +87,24 @@ def test_gradients_finite_everywhere(s):
 def test_pytree_leaves_are_values_and_steps_are_static():
   s = jaxlrs.cosine(init_value=2.0, total_steps=100, end_value=0.5)
   leaves, treedef = jax.tree.flatten(s)
-  assert leaves == [2.0, 0.5, 1.0]
+  assert leaves == [2.0, 0.5, 1.0, 0.5]  # init_value, end_value, exponent, cycles
   assert "100" in str(treedef)
   paths = [jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(s)[0]]
-  assert paths == [".init_value", ".end_value", ".exponent"]
+  assert paths == [".init_value", ".end_value", ".exponent", ".cycles"]
 
 
 def test_frozen_and_equal_by_config():
-  a = jaxlrs.linear(1.0, 0.0, total_steps=10)
+  a = jaxlrs.linear(1.0, end_value=0.0, total_steps=10)
   with pytest.raises(Exception):
     a.init_value = 3.0
-  assert a == jaxlrs.linear(1, 0, total_steps=10)
-  assert a != jaxlrs.linear(1.0, 0.0, total_steps=11)
-  assert a != jaxlrs.linear(1.0, 0.5, total_steps=10)
-  assert len({a, jaxlrs.linear(1.0, 0.0, total_steps=10)}) == 1
+  assert a == jaxlrs.linear(1, end_value=0, total_steps=10)
+  assert a != jaxlrs.linear(1.0, end_value=0.0, total_steps=11)
+  assert a != jaxlrs.linear(1.0, end_value=0.5, total_steps=10)
+  assert len({a, jaxlrs.linear(1.0, end_value=0.0, total_steps=10)}) == 1
 
 
 def test_int_values_become_floats_so_no_retrace():
-  a = jaxlrs.linear(1, 0, total_steps=10)
+  a = jaxlrs.linear(1, end_value=0, total_steps=10)
   assert isinstance(a.init_value, float)
 
 
@@ -113,58 +117,59 @@ def test_changing_a_value_does_not_retrace():
     return sched(step)
 
   for peak in (1.0, 2.0, 3.0):
-    f(jaxlrs.warmup(jaxlrs.cosine(peak, 100), 10), 50)
+    f(jaxlrs.warmup(jaxlrs.cosine(peak, total_steps=100), warmup_steps=10), 50)
   assert len(traces) == 1
-  f(jaxlrs.warmup(jaxlrs.cosine(1.0, 200), 10), 50)  # a step count is static: one new trace
+  f(jaxlrs.warmup(jaxlrs.cosine(1.0, total_steps=200), warmup_steps=10),
+    50)  # a step count is static: one new trace
   assert len(traces) == 2
 
 
 def test_eager_calls_reuse_one_compilation():
   s = jaxlrs.cosine(1.0, total_steps=1000)
   s(0)
-  before = jaxlrs._schedule._evaluate._cache_size()
+  before = jaxlrs._core.eager.eager_call._cache_size()
   for k in range(50):
     s(k)
   jaxlrs.cosine(2.0, total_steps=1000)(3)  # another value, same structure
-  assert jaxlrs._schedule._evaluate._cache_size() == before
+  assert jaxlrs._core.eager.eager_call._cache_size() == before
 
 
 @pytest.mark.parametrize("step", [
     np.uint32(25), np.uint8(25), np.int8(25), np.int16(25), np.int64(25), np.uint64(25),
     jnp.uint32(25), jnp.int32(25), 25, 25.0, np.float16(25), jnp.bfloat16(25)])
 def test_step_dtypes(step):
-  s = jaxlrs.linear(1.0, 0.0, total_steps=100)
+  s = jaxlrs.linear(1.0, end_value=0.0, total_steps=100)
   np.testing.assert_allclose(s(step), 0.75, rtol=1e-6)
   assert s(step).dtype == jnp.float32
 
 
 def test_unsigned_steps_never_wrap():
   # nnx.Optimizer.step is uint32: step - warmup must not wrap around below the warmup.
-  s = jaxlrs.warmup(jaxlrs.linear(1.0, 0.0, total_steps=100), warmup_steps=10)
+  s = jaxlrs.warmup(jaxlrs.linear(1.0, end_value=0.0, total_steps=100), warmup_steps=10)
   steps = jnp.arange(0, 12, dtype=jnp.uint32)
   np.testing.assert_allclose(s(steps), np.r_[np.arange(10) / 10, 1.0, 0.99], rtol=1e-6)
 
 
 def test_huge_steps_hold_the_end_value():
-  s = jaxlrs.warmup(jaxlrs.cosine(1.0, 100, end_value=0.1), 10)
+  s = jaxlrs.warmup(jaxlrs.cosine(1.0, total_steps=100, end_value=0.1), warmup_steps=10)
   for step in (2**31 - 1, 2**31, 2**40, 10**18, np.int64(2**40), np.uint64(2**63), 1e30,
                np.uint32(2**32 - 1)):
     np.testing.assert_allclose(s(step), 0.1, rtol=1e-6)
 
 
 def test_negative_steps_give_value_at_zero():
-  s = jaxlrs.warmup(jaxlrs.cosine(1.0, 100), 10, init_value=0.05)
+  s = jaxlrs.warmup(jaxlrs.cosine(1.0, total_steps=100), warmup_steps=10, init_value=0.05)
   np.testing.assert_allclose(s(jnp.asarray([-1, -10**6])), [0.05, 0.05], rtol=1e-6)
   np.testing.assert_allclose(s(-0.5), 0.05, rtol=1e-6)
 
 
 def test_fractional_steps_interpolate():
-  s = jaxlrs.linear(0.0, 1.0, total_steps=10)
+  s = jaxlrs.linear(0.0, end_value=1.0, total_steps=10)
   np.testing.assert_allclose(s(2.5), 0.25, rtol=1e-6)
 
 
 def test_array_steps_keep_shape():
-  s = jaxlrs.cosine(1.0, 10)
+  s = jaxlrs.cosine(1.0, total_steps=10)
   out = s(np.arange(12).reshape(3, 4))
   assert out.shape == (3, 4)
   np.testing.assert_allclose(out.ravel(), [s(k) for k in range(12)], rtol=1e-6)
@@ -188,7 +193,8 @@ def test_vmap_over_values_is_a_sweep():
   peaks = jnp.asarray([1.0, 2.0, 4.0])
   out = jax.vmap(lambda v: jaxlrs.cosine(init_value=v, total_steps=100)(50))(peaks)
   np.testing.assert_allclose(out, 0.5 * np.asarray(peaks), rtol=1e-6)
-  batch = jax.vmap(lambda v: jaxlrs.warmup(jaxlrs.cosine(v, 90), 10))(peaks)
+  batch = jax.vmap(lambda v: jaxlrs.warmup(jaxlrs.cosine(v, total_steps=90),
+                                           warmup_steps=10))(peaks)
   np.testing.assert_allclose(jax.vmap(lambda s: s(5))(batch), 0.5 * np.asarray(peaks),
                              rtol=1e-6)
 
@@ -218,13 +224,13 @@ def test_from_config_errors_name_the_problem():
 def test_to_config_of_traced_values_is_refused():
   def f(v):
     with pytest.raises(ValueError, match="init_value"):
-      jaxlrs.cosine(v, 10).to_config()
+      jaxlrs.cosine(v, total_steps=10).to_config()
     return v
   jax.jit(f)(1.0)
 
 
 def test_works_as_optax_learning_rate_through_inject_hyperparams(standard_promotion):
-  s = jaxlrs.warmup(jaxlrs.cosine(1e-3, 90), 10)
+  s = jaxlrs.warmup(jaxlrs.cosine(1e-3, total_steps=90), warmup_steps=10)
   tx = optax.inject_hyperparams(optax.adamw)(learning_rate=s)
   params = {"w": jnp.ones(3)}
   state = tx.init(params)

@@ -54,7 +54,7 @@ def jax_tree_ones(tree):
   return {k: jnp.ones_like(v) for k, v in tree.items()}
 
 
-SCHED = jaxlrs.warmup(jaxlrs.linear(1.0, 0.0, 20), 5)
+SCHED = jaxlrs.warmup(jaxlrs.linear(1.0, end_value=0.0, total_steps=20), warmup_steps=5)
 
 
 @pytest.mark.parametrize("make", [
@@ -91,7 +91,7 @@ def test_step_count_missing_is_an_error():
 
 
 def test_summary_values():
-  s = jaxlrs.warmup(jaxlrs.linear(1.0, 0.0, total_steps=90), warmup_steps=10)
+  s = jaxlrs.warmup(jaxlrs.linear(1.0, end_value=0.0, total_steps=90), warmup_steps=10)
   out = s.summary(100)
   assert (out.peak_step, out.warmup_steps) == (10, 10)
   assert out.peak_value == pytest.approx(1.0)
@@ -102,7 +102,8 @@ def test_summary_values():
 
 
 def test_plot_returns_a_figure_with_one_line_per_schedule(tmp_path):
-  fig = jaxlrs.plot({"a": jaxlrs.cosine(1.0, 50), "b": optax.linear_schedule(1.0, 0.0, 50)}, 60)
+  fig = jaxlrs.plot({"a": jaxlrs.cosine(1.0, total_steps=50),
+                     "b": optax.linear_schedule(1.0, 0.0, 50)}, 60)
   ax = fig.axes[0]
   assert len(ax.lines) == 2
   np.testing.assert_allclose(ax.lines[0].get_ydata()[50:], 0.0, atol=1e-7)
@@ -111,7 +112,8 @@ def test_plot_returns_a_figure_with_one_line_per_schedule(tmp_path):
 
 
 def test_plot_terminal_marks_each_schedule():
-  text = jaxlrs.plot_terminal([jaxlrs.linear(1.0, 0.0, 10), jaxlrs.constant(0.5)], 20,
+  text = jaxlrs.plot_terminal([jaxlrs.linear(1.0, end_value=0.0, total_steps=10),
+                               jaxlrs.constant(0.5)], 20,
                               labels=["down", "flat"], width=20, height=5)
   lines = text.splitlines()
   assert lines[0].split("|")[1].startswith("*")  # the linear starts at the top
@@ -140,7 +142,7 @@ def test_cli_show_plot_and_errors(tmp_path):
   assert "warmup(schedule=linear(" in r.stdout and "5e-05" in r.stdout
   assert "peak 5e-05 at step 100" in r.stdout
   cfg = tmp_path / "s.json"
-  cfg.write_text(json.dumps(jaxlrs.one_cycle(0.1, 200).to_config()))
+  cfg.write_text(json.dumps(jaxlrs.one_cycle(0.1, total_steps=200).to_config()))
   png = tmp_path / "lr.png"
   r = run_cli("plot", str(cfg), "-o", str(png))
   assert r.returncode == 0, r.stderr

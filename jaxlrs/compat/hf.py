@@ -12,11 +12,11 @@ decaying (it has no end, and neither does ours).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .. import _compose, _cyclic, _join, _shapes
-from .._schedule import Schedule, _check_steps, _check_value, require
+from .. import _compose, _cyclic, _join, _recipes, _shapes
+from .._core import Schedule, check_steps, check_value, require
+from ._args import positive_steps
 
 __all__ = [
     "SCHEDULER_NAMES", "get_scheduler", "get_constant_schedule",
@@ -35,7 +35,7 @@ SCHEDULER_NAMES = (
 
 
 def _steps(name: str, value: Any) -> int:
-  value = _check_steps(name, value)
+  value = check_steps(name, value)
   require(value >= 0, name, value, "a non-negative number of steps")
   return value
 
@@ -47,26 +47,19 @@ def _decay_steps(num_warmup_steps: int, num_training_steps: int) -> int:
   return t - w
 
 
-def _cosine_waves(peak: float, low: float, num_cycles: float, period: int, hold: int) -> Schedule:
-  """``low + (peak - low) (1 + cos(2 pi num_cycles u / period)) / 2`` for ``u < hold``; then held.
+def _cosine(peak: float, low: float, num_cycles: float, period: int) -> Schedule:
+  """``low + (peak - low) (1 + cos(2 pi num_cycles u / period)) / 2`` up to ``period``; held.
 
-  Transformers' cosine with ``num_cycles`` waves: half-cosine pieces going down and up, joined on
-  a clock where each half wave lasts one unit, then the value at ``hold`` kept constant.
+  The core :func:`jaxlrs.cosine` with ``cycles=num_cycles``: a closed form for any number of
+  cycles.
   """
-  num_cycles = _check_value("num_cycles", num_cycles)
+  num_cycles = check_value("num_cycles", num_cycles)
   require(num_cycles > 0, "num_cycles", num_cycles, "positive")
-  if num_cycles == 0.5 and hold == period:
-    return _shapes.cosine(peak, period, end_value=low)
-  half = period / (2 * num_cycles)  # steps per half wave
-  n = max(1, math.ceil(hold / half))
-  down, up = _compose.anneal(peak, low, 1, "cosine"), _compose.anneal(low, peak, 1, "cosine")
-  waves = _join.join([down if j % 2 == 0 else up for j in range(n)], list(range(1, n)))
-  final = low + (peak - low) * 0.5 * (1 + math.cos(2 * math.pi * num_cycles * hold / period))
-  return _join.join([waves.time_scale(1 / half), _shapes.constant(final)], [hold])
+  return _shapes.cosine(peak, total_steps=period, end_value=low, cycles=num_cycles)
 
 
 def _with_warmup(schedule: Schedule, num_warmup_steps: int) -> Schedule:
-  return _compose.warmup(schedule, num_warmup_steps) if num_warmup_steps else schedule
+  return _compose.warmup(schedule, warmup_steps=num_warmup_steps) if num_warmup_steps else schedule
 
 
 def get_constant_schedule(learning_rate: float) -> Schedule:
@@ -87,7 +80,8 @@ def get_linear_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
   ``lr * step / w`` for ``step < w``, then ``lr * (T - step) / (T - w)``, then 0.
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
-  return _with_warmup(_shapes.linear(learning_rate, 0.0, decay), num_warmup_steps)
+  return _with_warmup(_shapes.linear(learning_rate, end_value=0.0, total_steps=decay),
+                      num_warmup_steps)
 
 
 def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
@@ -98,8 +92,7 @@ def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
   ``p = (step - w) / (T - w)``; held after ``T`` (Transformers rises again).
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
-  return _with_warmup(_cosine_waves(learning_rate, 0.0, num_cycles, decay, decay),
-                      num_warmup_steps)
+  return _with_warmup(_cosine(learning_rate, 0.0, num_cycles, decay), num_warmup_steps)
 
 
 def get_cosine_with_hard_restarts_schedule_with_warmup(
@@ -111,10 +104,10 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
   here :func:`jaxlrs.cosine_restarts` on a clock stretched by ``num_cycles``), then 0.
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
-  num_cycles = _check_value("num_cycles", num_cycles)
+  num_cycles = check_value("num_cycles", num_cycles)
   require(num_cycles > 0, "num_cycles", num_cycles, "positive")
-  restarts = _cyclic.cosine_restarts(learning_rate, decay).time_scale(num_cycles)
-  body = _join.join([restarts, _shapes.constant(0.0)], [decay])
+  restarts = _cyclic.cosine_restarts(learning_rate, cycle_steps=decay).time_scale(num_cycles)
+  body = _join.join([restarts, _shapes.constant(0.0)], boundaries=[decay])
   return _with_warmup(body, num_warmup_steps)
 
 
@@ -130,9 +123,10 @@ def get_polynomial_decay_schedule_with_warmup(
     ValueError: ``lr_end > learning_rate`` (as Transformers).
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
-  lr, end = _check_value("learning_rate", learning_rate), _check_value("lr_end", lr_end)
+  lr, end = check_value("learning_rate", learning_rate), check_value("lr_end", lr_end)
   require(end <= lr, "lr_end", end, f"<= learning_rate ({lr})")
-  return _with_warmup(_shapes.polynomial(lr, end, decay, power=power), num_warmup_steps)
+  return _with_warmup(_shapes.polynomial(lr, end_value=end, total_steps=decay, power=power),
+                      num_warmup_steps)
 
 
 def get_inverse_sqrt_schedule(learning_rate: float, num_warmup_steps: int,
@@ -142,18 +136,18 @@ def get_inverse_sqrt_schedule(learning_rate: float, num_warmup_steps: int,
   ``timescale`` defaults to ``num_warmup_steps`` (or 10000 without warmup), as in Transformers.
   """
   w = _steps("num_warmup_steps", num_warmup_steps)
-  timescale = (w or 10_000) if timescale is None else _check_steps("timescale", timescale)
-  return _with_warmup(_shapes.rsqrt(learning_rate, timescale), w)
+  timescale = (w or 10_000) if timescale is None else positive_steps("timescale", timescale)
+  return _with_warmup(_shapes.rsqrt(learning_rate, timescale_steps=timescale), w)
 
 
 def _min_lr_rate(learning_rate: float, min_lr: float | None, min_lr_rate: float | None) -> float:
   if min_lr is not None and min_lr_rate is not None:
     raise ValueError(f"Only one of min_lr ({min_lr}) or min_lr_rate ({min_lr_rate}) may be set.")
   if min_lr is not None:
-    return _check_value("min_lr", min_lr) / _check_value("learning_rate", learning_rate)
+    return check_value("min_lr", min_lr) / check_value("learning_rate", learning_rate)
   if min_lr_rate is None:
     raise ValueError("One of min_lr or min_lr_rate must be set (both are None).")
-  return _check_value("min_lr_rate", min_lr_rate)
+  return check_value("min_lr_rate", min_lr_rate)
 
 
 def get_cosine_with_min_lr_schedule_with_warmup(
@@ -166,8 +160,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   low = learning_rate * _min_lr_rate(learning_rate, min_lr, min_lr_rate)
-  return _with_warmup(_cosine_waves(learning_rate, low, num_cycles, decay, decay),
-                      num_warmup_steps)
+  return _with_warmup(_cosine(learning_rate, low, num_cycles, decay), num_warmup_steps)
 
 
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
@@ -178,19 +171,24 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
 
   Its warmup is one step ahead of the others: ``lr (step + 1) / w`` (or from
   ``warmup_lr_rate * lr`` to ``lr`` over ``w - 1`` steps), and the cosine progress is
-  ``(step - w + 1) / (T - w)``.
+  ``(step - w + 1) / (T - w)``: a cosine delayed by ``w - 1`` steps under a
+  :func:`jaxlrs.warmup_multiplier` of ``w - 1`` steps (at least one with ``warmup_lr_rate``).
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
-  w, lr = num_warmup_steps, _check_value("learning_rate", learning_rate)
+  w, lr = num_warmup_steps, check_value("learning_rate", learning_rate)
   low = lr * _min_lr_rate(lr, min_lr, min_lr_rate)
-  body = _cosine_waves(lr, low, num_cycles, decay, decay + 1).shift(-1)
+  # The progress reaches 1 at step T - 1 and the value at step T is still on the curve: one more
+  # step of cosine, with the number of cycles scaled to keep the period.
+  num_cycles = check_value("num_cycles", num_cycles)
+  require(num_cycles > 0, "num_cycles", num_cycles, "positive")
+  body = _cosine(lr, low, num_cycles * (decay + 1) / decay, decay + 1)
+  body = body.shift(w - 1) if w != 1 else body
   if w == 0:
     return body
   if warmup_lr_rate is None:
-    rise = _shapes.linear(lr / w, lr, w - 1) if w > 1 else _shapes.constant(lr)
-  else:
-    rise = _shapes.linear(lr * _check_value("warmup_lr_rate", warmup_lr_rate), lr, max(1, w - 1))
-  return _join.join([rise, body], [w])
+    return _compose.warmup_multiplier(body, warmup_steps=w - 1, init_ratio=1 / w)
+  rate = check_value("warmup_lr_rate", warmup_lr_rate)
+  return _compose.warmup_multiplier(body, warmup_steps=max(1, w - 1), init_ratio=rate)
 
 
 def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_steps: int,
@@ -201,7 +199,10 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
 
   Warmup from ``min_lr_ratio * lr`` (``linear``, ``cosine`` or ``1-sqrt``), hold ``lr`` for
   ``num_stable_steps`` (default ``T - w - d``), decay over ``num_decay_steps`` (``linear``,
-  ``cosine`` with ``num_cycles`` or ``1-sqrt``) to ``min_lr_ratio * lr``.
+  ``cosine`` with ``num_cycles`` or ``1-sqrt``) to ``min_lr_ratio * lr``, then hold
+  ``min_lr_ratio * lr``. This is the core :func:`jaxlrs.warmup_stable_decay` with
+  ``warmup_shape=warmup_type``, ``decay_shape=decay_type``, ``decay_cycles=num_cycles`` and
+  ``init_value = end_value = min_lr_ratio * learning_rate``.
   """
   w = _steps("num_warmup_steps", num_warmup_steps)
   d = _steps("num_decay_steps", num_decay_steps)
@@ -215,16 +216,19 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
   else:
     stable = _steps("num_stable_steps", num_stable_steps)
   for name, value in (("warmup_type", warmup_type), ("decay_type", decay_type)):
-    if value not in ("linear", "cosine", "1-sqrt"):
-      raise ValueError(f"{name} must be one of ('linear', 'cosine', '1-sqrt'), got {value!r}.")
-  lr = _check_value("learning_rate", learning_rate)
-  low = lr * _check_value("min_lr_ratio", min_lr_ratio)
-  if decay_type == "cosine":
-    cooldown = _cosine_waves(lr, low, num_cycles, d, d)
-  else:
-    cooldown = _compose.anneal(lr, low, d, decay_type)
-  body = _join.join([_shapes.constant(lr), cooldown], [stable])
-  return _compose.warmup(body, w, init_value=low, shape=warmup_type) if w else body
+    if value not in _WSD_TYPES:
+      raise ValueError(f"{name} must be one of {_WSD_TYPES}, got {value!r}.")
+  lr = check_value("learning_rate", learning_rate)
+  low = lr * check_value("min_lr_ratio", min_lr_ratio)
+  cycles = check_value("num_cycles", num_cycles)
+  require(cycles > 0, "num_cycles", cycles, "positive")
+  return _recipes.warmup_stable_decay(
+      lr, total_steps=w + stable + d, warmup_steps=w, decay_steps=d, warmup_shape=warmup_type,
+      decay_shape=decay_type, end_value=low, init_value=low,
+      decay_cycles=cycles if decay_type == "cosine" else 0.5)
+
+
+_WSD_TYPES = ("linear", "cosine", "1-sqrt")
 
 
 def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None = None,

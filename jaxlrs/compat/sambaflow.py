@@ -10,7 +10,7 @@ values of one uninterrupted run.
 from __future__ import annotations
 
 from .. import _compose, _shapes
-from .._schedule import Schedule, _check_steps, _check_value, require
+from .._core import Schedule, check_steps, check_value, require
 
 __all__ = ["LR_SCHEDULES", "get_schedule"]
 
@@ -36,19 +36,19 @@ def get_schedule(lr_schedule: str, learning_rate: float, warmup_steps: int, max_
   """
   if lr_schedule not in LR_SCHEDULES:
     raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}.")
-  lr = _check_value("learning_rate", learning_rate)
+  lr = check_value("learning_rate", learning_rate)
   if lr_schedule == "fixed_lr":
     return _shapes.constant(lr)
-  warmup_steps, max_steps = _check_steps("warmup_steps", warmup_steps), _check_steps(
+  warmup_steps, max_steps = check_steps("warmup_steps", warmup_steps), check_steps(
       "max_steps", max_steps)
   require(warmup_steps >= 0, "warmup_steps", warmup_steps, "non-negative")
   require(max_steps > warmup_steps, "max_steps", max_steps, f"> warmup_steps ({warmup_steps})")
-  ratio = _DEFAULT_END_RATIO[lr_schedule] if end_lr_ratio is None else _check_value(
+  ratio = _DEFAULT_END_RATIO[lr_schedule] if end_lr_ratio is None else check_value(
       "end_lr_ratio", end_lr_ratio)
   require(0 <= ratio <= 1, "end_lr_ratio", ratio, "in [0, 1]")
   decay_steps = max_steps - warmup_steps
   if lr_schedule == "cosine_schedule_with_warmup":
-    decay = _shapes.cosine(lr, decay_steps, end_value=ratio * lr)
+    decay = _shapes.cosine(lr, total_steps=decay_steps, end_value=ratio * lr)
   else:
-    decay = _shapes.linear(lr, ratio * lr, decay_steps)
-  return _compose.warmup(decay, warmup_steps) if warmup_steps else decay
+    decay = _shapes.linear(lr, end_value=ratio * lr, total_steps=decay_steps)
+  return _compose.warmup(decay, warmup_steps=warmup_steps) if warmup_steps else decay

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import _compose, _cyclic, _join, _shapes
-from .._schedule import Schedule, _check_steps, _check_value, require
+from .._core import Schedule, check_steps, check_value, require
 from ._args import positive_steps
 
 __all__ = ["CosineLRScheduler"]
@@ -22,21 +22,21 @@ def CosineLRScheduler(lr: float, t_initial: int, lr_min: float = 0.0,  # noqa: N
   overrides their start, with ``warmup_prefix=True`` they start after it. Noise arguments are not
   ported (see :func:`jaxlrs.noisy`, which is deterministic but not timm's generator).
   """
-  lr = _check_value("lr", lr)
+  lr = check_value("lr", lr)
   t_initial = positive_steps("t_initial", t_initial)
-  require(_check_value("cycle_mul", cycle_mul) >= 1, "cycle_mul", cycle_mul, ">= 1")
-  require(_check_value("lr_min", lr_min) >= 0, "lr_min", lr_min, ">= 0")
-  cycle_limit = _check_steps("cycle_limit", cycle_limit)
-  warmup_t = _check_steps("warmup_t", warmup_t)
+  require(check_value("cycle_mul", cycle_mul) >= 1, "cycle_mul", cycle_mul, ">= 1")
+  require(check_value("lr_min", lr_min) >= 0, "lr_min", lr_min, ">= 0")
+  cycle_limit = check_steps("cycle_limit", cycle_limit)
+  warmup_t = check_steps("warmup_t", warmup_t)
   require(warmup_t >= 0, "warmup_t", warmup_t, "non-negative")
-  cycles = _cyclic.cosine_restarts(lr, cycle_steps=t_initial, t_mul=cycle_mul, m_mul=cycle_decay,
-                                   end_value=lr_min, cycle_limit=max(cycle_limit, 1),
-                                   k_decay=k_decay)
+  cycles = _cyclic.cosine_restarts(lr, cycle_steps=t_initial, cycle_mul=cycle_mul,
+                                   cycle_decay=cycle_decay, end_value=lr_min,
+                                   cycle_limit=max(cycle_limit, 1), time_exponent=k_decay)
   if cycle_limit < 1:  # timm: no cycle at all
     cycles = _shapes.constant(lr_min)
   if warmup_t == 0:
     return cycles
   if warmup_prefix:
-    return _compose.warmup(cycles, warmup_t, init_value=warmup_lr_init)
-  rise = _shapes.linear(warmup_lr_init, lr, warmup_t)
-  return _join.join([rise, cycles.shift(-warmup_t)], [warmup_t])
+    return _compose.warmup(cycles, warmup_steps=warmup_t, init_value=warmup_lr_init)
+  rise = _shapes.linear(warmup_lr_init, end_value=lr, total_steps=warmup_t)
+  return _join.join([rise, cycles.shift(-warmup_t)], boundaries=[warmup_t])

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._schedule import _check_steps, require
+from .checks import check_steps, require
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,11 +32,11 @@ def summary(schedule: Callable[[Any], Any], total_steps: int) -> ScheduleSummary
   """Summarise ``schedule`` over ``total_steps`` updates.
 
   Example:
-    >>> s = jaxlrs.warmup(jaxlrs.linear(1.0, 0.0, total_steps=90), warmup_steps=10)
+    >>> s = jaxlrs.warmup(jaxlrs.linear(1.0, end_value=0.0, total_steps=90), warmup_steps=10)
     >>> print(jaxlrs.summary(s, 100))
     over 100 steps: peak 1 at step 10 (warmup 10), min 0, final 0.01111, area 50
   """
-  total_steps = _check_steps("total_steps", total_steps)
+  total_steps = check_steps("total_steps", total_steps)
   require(total_steps > 0, "total_steps", total_steps, "positive")
   values = np.asarray(schedule(np.arange(total_steps)), np.float64)
   peak = int(np.argmax(values))

@@ -1,0 +1,283 @@
+"""The `Schedule` base class: a frozen dataclass that is a JAX pytree and a callable of the step.
+
+A schedule kind is a subclass declaring its fields with the roles of :mod:`.fields` and its kind
+name: ``class cosine(Schedule, kind="cosine")``. Defining the class makes it a frozen dataclass, a
+registered pytree and a config kind; nothing else needs registering. Arguments after the first
+are keyword-only by convention: declare ``_: KW_ONLY`` after the first field.
+
+Subclasses implement ``_value(t)``, where ``t`` is a float array of steps already clipped to
+``t >= 0``, and ``horizon()``. ``_value`` must treat ``steps`` fields as numbers that may be traced
+scalars (only ``jnp`` arithmetic on them, no Python branching): this lets :func:`jaxlrs.join`
+gather the step counts of many pieces from arrays instead of building one graph branch per piece.
+
+The operators (``*``, ``+``, ``/``) and the methods ``shift``, ``clip`` and ``time_scale`` build
+the kinds ``product``, ``sum_of``, ``shift``, ``clip`` and ``time_scale``, which are defined with
+the other composers (:mod:`jaxlrs._arithmetic`) and found here through the kind registry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any, Callable, ClassVar
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import fields as _fields
+from .checks import check_sequence, check_steps, check_value
+from .config import encode, kind_class, register_kind
+from .eager import eager_call
+from .fields import child_field, static_field, steps_field, value_field
+from .numerics import host_step
+from .summary import ScheduleSummary, summary
+
+if sys.version_info >= (3, 11):
+  from typing import dataclass_transform
+else:  # pragma: no cover
+  from typing_extensions import dataclass_transform
+
+
+@dataclass_transform(frozen_default=True, eq_default=False,
+                     field_specifiers=(value_field, steps_field, static_field, child_field,
+                                       dataclasses.field))
+class Schedule:
+  """A learning-rate schedule: a frozen pytree you call with the step.
+
+  ``sched(step)`` returns the value at ``step`` as a ``jax.Array`` (float32, or float64 under
+  ``jax_enable_x64`` with float64 values). Step 0 is the first optimizer update. The step may be a
+  Python int or float, a NumPy or JAX integer of any width (unsigned included) or float, or an
+  array of steps (evaluated elementwise). A negative step gives the value at step 0; past its end a
+  finite schedule holds its final value.
+
+  Any schedule can be passed to an Optax optimizer: ``optax.adamw(learning_rate=sched)``.
+  """
+
+  kind: ClassVar[str] = "schedule"
+  _data_names: ClassVar[tuple[str, ...]] = ()
+  _meta_names: ClassVar[tuple[str, ...]] = ()
+
+  def __init_subclass__(cls, kind: str | None = None, **kwargs: Any) -> None:
+    super().__init_subclass__(**kwargs)
+    dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    roles = _fields.roles(cls)
+    cls._data_names = tuple(n for n, r in roles if r in ("value", "child"))
+    cls._meta_names = tuple(n for n, r in roles if r not in ("value", "child"))
+    if kind is not None:
+      cls.kind = kind
+      register_kind(kind, cls)
+      jax.tree_util.register_pytree_with_keys(
+          cls, cls._tree_flatten_with_keys, cls._tree_unflatten, cls._tree_flatten)
+
+  # -- pytree ------------------------------------------------------------------------------
+
+  def _tree_flatten(self) -> tuple[list, tuple]:
+    return [getattr(self, n) for n in self._data_names], tuple(
+        getattr(self, n) for n in self._meta_names)
+
+  def _tree_flatten_with_keys(self) -> tuple[list, tuple]:
+    data, meta = self._tree_flatten()
+    return [(jax.tree_util.GetAttrKey(n), v) for n, v in zip(self._data_names, data)], meta
+
+  @classmethod
+  def _tree_unflatten(cls, meta: tuple, data: Any) -> "Schedule":
+    # Bypasses __init__: no re-validation, and leaves may be tracers or placeholders.
+    s = object.__new__(cls)
+    for n, v in zip(cls._data_names, data):
+      object.__setattr__(s, n, v)
+    for n, v in zip(cls._meta_names, meta):
+      object.__setattr__(s, n, v)
+    return s
+
+  # -- construction ------------------------------------------------------------------------
+
+  def __post_init__(self) -> None:
+    for f in dataclasses.fields(self):
+      name, role, x = f.name, _fields.role(f), getattr(self, f.name)
+      if x is None and role in ("value", "steps", "child") and f.default is not None:
+        raise TypeError(f"{name} must be given, got None.")
+      if _fields.is_sequence(f):
+        x = check_sequence(name, x, lambda n, v: v)
+      elif role in ("value", "steps") and isinstance(x, (tuple, list)):
+        raise TypeError(f"{name} must be a single number, got {x!r}.")
+      if role == "value":
+        if isinstance(x, (tuple, list)):
+          x = check_sequence(name, x, check_value)
+        elif x is not None:
+          x = check_value(name, x)
+      elif role == "steps":
+        if isinstance(x, (tuple, list, np.ndarray)):
+          x = check_sequence(name, x, check_steps)
+        elif x is not None:
+          x = check_steps(name, x)
+      elif role == "child":
+        x = check_sequence(name, x, check_child) if isinstance(x, (tuple, list)) else (
+            check_child(name, x))
+      object.__setattr__(self, name, x)
+    self._check()
+
+  def _check(self) -> None:
+    """Validate arguments (subclasses). Called once, at construction."""
+
+  # -- evaluation --------------------------------------------------------------------------
+
+  def _value(self, t: jax.Array) -> jax.Array:
+    """The value at float steps ``t >= 0``. Implemented by each kind."""
+    raise NotImplementedError
+
+  def horizon(self) -> int:
+    """The number of steps that shows this schedule's whole course.
+
+    For a finite schedule: the first step from which it holds its final value. For one that
+    never settles: its characteristic length (two cycles of a periodic schedule; the steps a
+    decay without end takes to fall to a tenth of its start). ``python -m jaxlrs`` and plots
+    use it as their default range.
+    """
+    raise NotImplementedError(f"{self.kind} does not define horizon().")
+
+  @property
+  def dtype(self) -> jnp.dtype:
+    """The float dtype of the values: float32, or float64 under x64 with float64 values."""
+    leaves = jax.tree.leaves(self)
+    dt = jnp.result_type(*leaves) if leaves else jnp.result_type(float)
+    if not jnp.issubdtype(dt, jnp.floating) or jnp.dtype(dt).itemsize < 4:
+      dt = jnp.dtype(jnp.float32)
+    return jnp.dtype(dt)
+
+  def __call__(self, step: Any) -> jax.Array:
+    """The value at ``step`` (see the class docstring for the step semantics)."""
+    return eager_call(self, host_step(step))
+
+  # -- arithmetic: built by the composer kinds ---------------------------------------------
+
+  def __mul__(self, other: Any) -> "Schedule":
+    return kind_class("product")(self, other)
+
+  __rmul__ = __mul__
+
+  def __truediv__(self, other: Any) -> "Schedule":
+    if isinstance(other, Schedule) or callable(other):
+      raise TypeError("A schedule can only be divided by a number.")
+    return kind_class("product")(self, 1.0 / check_value("divisor", other))
+
+  def __add__(self, other: Any) -> "Schedule":
+    return kind_class("sum_of")(self, other)
+
+  __radd__ = __add__
+
+  def shift(self, steps: int) -> "Schedule":
+    """This schedule delayed by ``steps``: ``s.shift(n)(t) == s(t - n)`` (negative n advances)."""
+    return kind_class("shift")(self, steps=steps)
+
+  def clip(self, min_value: float | None = None, max_value: float | None = None) -> "Schedule":
+    """This schedule clipped to ``[min_value, max_value]`` (either bound may be None)."""
+    return kind_class("clip")(self, min_value=min_value, max_value=max_value)
+
+  def time_scale(self, factor: float) -> "Schedule":
+    """This schedule on a stretched clock: ``s.time_scale(f)(t) == s(t * f)``."""
+    return kind_class("time_scale")(self, factor=factor)
+
+  def summary(self, total_steps: int) -> ScheduleSummary:
+    """Peak, warmup length, minimum, final value and area over ``total_steps`` updates."""
+    return summary(self, total_steps)
+
+  # -- config, repr, equality ---------------------------------------------------------------
+
+  def _config_items(self) -> list[tuple[str, Any]]:
+    return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+
+  @classmethod
+  def _from_config_args(cls, args: dict[str, Any]) -> "Schedule":
+    known = [f.name for f in dataclasses.fields(cls) if f.init]
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+      raise ValueError(
+          f"Unknown key(s) {unknown} for schedule kind {cls.kind!r}; expected {known}.")
+    return cls(**args)
+
+  def to_config(self) -> dict[str, Any]:
+    """A plain JSON-serialisable dict that :func:`jaxlrs.from_config` turns back into this."""
+    return {"kind": self.kind, **{k: encode(k, v) for k, v in self._config_items()}}
+
+  def __repr__(self) -> str:
+    args = ", ".join(f"{k}={short_repr(v)}" for k, v in self._config_items())
+    return f"{self.kind}({args})"
+
+  def __eq__(self, other: Any) -> bool:
+    if type(self) is not type(other):
+      return NotImplemented
+    a, ta = jax.tree.flatten(self)
+    b, tb = jax.tree.flatten(other)
+    if ta != tb:
+      return False
+    try:
+      return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b))
+    except (TypeError, jax.errors.ConcretizationTypeError):
+      return self is other
+
+  def __hash__(self) -> int:
+    return hash(jax.tree.structure(self))
+
+
+def short_repr(v: Any) -> str:
+  """``repr`` with long tuples elided in the middle."""
+  if isinstance(v, float):
+    return repr(v)
+  if isinstance(v, tuple) and len(v) > 8:
+    return f"({', '.join(short_repr(x) for x in v[:3])}, ... {len(v) - 6} more ..., " + (
+        f"{', '.join(short_repr(x) for x in v[-3:])})")
+  if isinstance(v, tuple):
+    return "(" + ", ".join(short_repr(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+  return repr(v)
+
+
+class from_callable(Schedule, kind="from_callable"):
+  """Wrap any callable of the step (an Optax schedule, a user function) as a schedule.
+
+  The wrapped function receives float steps ``t >= 0``. Such a schedule evaluates, joins, plots
+  and takes part in arithmetic like any other; only :meth:`to_config` and :meth:`horizon` are
+  impossible (they raise a ``ValueError`` naming the function). Every argument that takes a
+  schedule also takes a plain callable and wraps it with this.
+
+  Args:
+    fn: a callable mapping a step array to a value array.
+
+  Returns:
+    A schedule whose value at ``t`` is ``fn(t)`` in the schedule dtype.
+
+  Raises:
+    TypeError: ``fn`` is not callable (or is already a schedule).
+
+  Example:
+    >>> s = jaxlrs.from_callable(optax.cosine_decay_schedule(1.0, 100))
+    >>> s(50)
+    Array(0.49999997, dtype=float32)
+  """
+
+  fn: Callable[[Any], Any] = static_field()
+
+  def _check(self) -> None:
+    if isinstance(self.fn, Schedule) or not callable(self.fn):
+      raise TypeError(f"fn must be a plain callable of the step, got {self.fn!r}.")
+
+  def _value(self, t: jax.Array) -> jax.Array:
+    return jnp.asarray(self.fn(t), t.dtype)
+
+  def horizon(self) -> int:
+    raise ValueError(f"The horizon of the custom piece {self.fn!r} is unknown: give the number "
+                     "of steps explicitly (e.g. --total-steps).")
+
+  def to_config(self) -> dict[str, Any]:
+    raise ValueError(
+        f"Cannot serialise the custom piece {self.fn!r}: to_config supports jaxlrs schedules "
+        "only. Build it from jaxlrs shapes to save it as a config.")
+
+
+def check_child(name: str, x: Any) -> Schedule:
+  """A schedule argument: schedules pass, other callables are wrapped by :class:`from_callable`."""
+  if isinstance(x, Schedule):
+    return x
+  if callable(x):
+    return from_callable(x)
+  raise TypeError(f"{name} must be a schedule or a callable of the step, got {x!r}.")
