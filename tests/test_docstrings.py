@@ -10,6 +10,7 @@ import pytest
 import jaxlrs
 
 MODULES = ["_schedule", "_shapes", "_piecewise", "_compose", "_join", "_cyclic", "_recipes",
+           "_hyperparams", "_reading",
            "_plateau", "_training", "_summary", "plotting", "compat.hf", "averaging", "layerwise"]
 
 
