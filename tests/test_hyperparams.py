@@ -331,3 +331,30 @@ def test_current_lr_needs_a_learning_rate():
     jaxlrs.current_lr(state)
   np.testing.assert_allclose(jaxlrs.current_lr(state, LR), LR(0))
   np.testing.assert_allclose(jaxlrs.current_lr(LR, state), LR(0))  # the older argument order
+
+
+def test_readme_section_runs_and_says_true(capsys, standard_promotion):
+  readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+  section = readme.split("<!-- BEGIN hyperparams -->")[1].split("<!-- END hyperparams -->")[0]
+  assert "## Scheduling other hyperparameters" in section
+  blocks = [b.split("```")[0] for b in section.split("```python\n")[1:]]
+  assert len(blocks) == 2
+  ns = {"jax": jax, "jnp": jnp, "optax": optax, "jaxlrs": jaxlrs}
+  exec(blocks[0], ns)  # noqa: S102
+  values = jaxlrs.hyperparams(ns["opt_state"])
+  np.testing.assert_allclose([values["b1"], values["learning_rate"], values["weight_decay"]],
+                             [ns["momentum"](1), ns["lr"](1), 0.0005], rtol=1e-6)
+  assert 0.85 < float(values["b1"]) < 0.95
+  exec(blocks[1], ns)  # noqa: S102
+  state = ns["opt_state"]
+  np.testing.assert_allclose(jaxlrs.current_lr(state), 0.1 * ns["lr"](15), rtol=1e-6)
+  per_param = jaxlrs.current_lr(state, multipliers=ns["multipliers"])
+  np.testing.assert_allclose(per_param["dense"]["bias"], 0.05 * ns["lr"](15), rtol=1e-6)
+  lo, hi = jaxlrs.lr_range(state, multipliers=ns["multipliers"])
+  np.testing.assert_allclose([lo, hi], [0.05 * ns["lr"](15), 0.1 * ns["lr"](15)], rtol=1e-6)
+  out = capsys.readouterr().out
+  printed = out.splitlines()
+  assert printed[0] == ("{'b1': Array(0.9499973, dtype=float32), 'learning_rate': Array(0.00400265, "
+                        "dtype=float32), 'weight_decay': Array(0.0005, dtype=float32)}")
+  assert printed[1] == "0.00045949104"
+  assert printed[0].replace("dtype=float32", "...") in section.replace("\n# ", "")
