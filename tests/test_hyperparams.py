@@ -3,6 +3,9 @@
 import functools
 import json
 import pathlib
+import subprocess
+import sys
+import textwrap
 
 import jax
 import jax.numpy as jnp
@@ -358,3 +361,41 @@ def test_readme_section_runs_and_says_true(capsys, standard_promotion):
                         "dtype=float32), 'weight_decay': Array(0.0005, dtype=float32)}")
   assert printed[1] == "0.00045949104"
   assert printed[0].replace("dtype=float32", "...") in section.replace("\n# ", "")
+
+
+SHARDING_SCRIPT = textwrap.dedent("""
+    import jax, jax.numpy as jnp, numpy as np, optax
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+    import jaxlrs
+    jax.config.update("jax_numpy_dtype_promotion", "standard")
+    assert jax.device_count() == 8, jax.devices()
+    shard = NamedSharding(Mesh(np.array(jax.devices()), ("x",)), P("x"))
+    params = {"w": jax.device_put(jnp.arange(64.0).reshape(16, 4), shard)}
+    tx = jaxlrs.scheduled(optax.adamw, jaxlrs.cosine(1e-2, 10),
+                          b1=jaxlrs.linear(0.95, 0.85, total_steps=10),
+                          weight_decay=jaxlrs.linear(0.0, 0.1, total_steps=10))
+    state = jax.jit(tx.init)(params)
+    def step(p, s):
+      u, s = tx.update(jax.tree.map(jnp.cos, p), s, p)
+      return optax.apply_updates(p, u), s
+    jstep = jax.jit(step)
+    hlo = jstep.lower(params, state).compile().as_text()
+    for op in ("all-gather", "all-reduce", "collective-permute", "all-to-all"):
+      assert op not in hlo, op
+    p, s = params, state
+    for _ in range(3):
+      p, s = jstep(p, s)
+    assert s.inner_state[0].mu["w"].sharding.is_equivalent_to(shard, 2)
+    assert p["w"].sharding.is_equivalent_to(shard, 2)
+    assert float(jaxlrs.hyperparams(s)["b1"]) == float(jaxlrs.linear(0.95, 0.85, total_steps=10)(3))
+    print("OK")
+""")
+
+
+def test_sharded_state_needs_no_communication():
+  env = {"XLA_FLAGS": "--xla_force_host_platform_device_count=8", "JAX_PLATFORMS": "cpu",
+         "PATH": "/usr/bin:/bin"}
+  r = subprocess.run([sys.executable, "-c", SHARDING_SCRIPT], capture_output=True, text=True,
+                     env=env, timeout=300, cwd=pathlib.Path(__file__).parent.parent)
+  assert r.returncode == 0, r.stderr[-3000:]
+  assert "OK" in r.stdout
