@@ -71,7 +71,7 @@ def run(quick: bool) -> list[dict]:
       c, f = compile_seconds(_models.make_step(model, tx), params, state, x, y)
       compiled[name], leaves[name] = c, len(jax.tree.leaves(state))
       fns[name] = (lambda f=f, s=state: f(params, s, x, y))
-    times = _time_alternating(fns, rounds=4 if quick else 10, per_round=3 if quick else 10)
+    times = _time_alternating(fns, rounds=10 if quick else 80, per_round=1)
   rows = []
   for base, label in (("inject", "optax.inject_hyperparams(adamw)"),
                       ("plain", "plain adamw, LR scheduled only")):

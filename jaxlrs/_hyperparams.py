@@ -152,11 +152,18 @@ def _split(factory: Callable, args: tuple, kwargs: dict) -> tuple[dict, dict]:
     bound = sig.bind(*args, **kwargs)
   except TypeError as e:
     raise TypeError(f"Arguments do not fit {name}: {e}.") from None
-  schedules, others = {}, {}
+  arguments = {}
   for key, value in bound.arguments.items():
     p = params[key]
-    if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-      raise ValueError(f"{name} takes *args/**kwargs: pass hyperparameters by name.")
+    if p.kind is p.VAR_POSITIONAL:
+      if value:
+        raise ValueError(f"{name} collects {key} in *{key}: pass its hyperparameters by name.")
+    elif p.kind is p.VAR_KEYWORD:  # a forwarding factory: its names cannot be checked here
+      arguments.update({k: (v, inspect.Parameter(k, p.KEYWORD_ONLY)) for k, v in value.items()})
+    else:
+      arguments[key] = (value, p)
+  schedules, others = {}, {}
+  for key, (value, p) in arguments.items():
     if _is_schedule(value):
       if not _is_numeric(p):
         if "Callable" in str(p.annotation):  # e.g. adamw's mask: a function is a valid value

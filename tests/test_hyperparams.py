@@ -315,10 +315,19 @@ def _positional_only(learning_rate, /, momentum=0.9):
     (lambda: jaxlrs.scheduled(lambda learning_rate: optax.sgd(learning_rate), LR, b1=B1),
      ValueError, "b1"),
     (lambda: jaxlrs.scheduled(optax.sgd(0.1), momentum=B1), TypeError, "optimizer_factory"),
+    (lambda: jaxlrs.scheduled(lambda *a: optax.chain(*a), LR), ValueError, "by name"),
 ])
 def test_bad_arguments_named_at_construction(call, exc, match):
   with pytest.raises(exc, match=match):
     call()
+
+
+def test_a_forwarding_factory_takes_schedules_by_name(standard_promotion):
+  def make(learning_rate, **kwargs):
+    return optax.adamw(learning_rate, **kwargs)
+
+  state = jaxlrs.scheduled(make, LR, b1=B1, nesterov=True).init(P0)
+  assert set(jaxlrs.hyperparams(state)) == {"learning_rate", "b1"}
 
 
 def test_a_function_for_a_callable_argument_passes_through(standard_promotion):
@@ -399,3 +408,20 @@ def test_sharded_state_needs_no_communication():
                      env=env, timeout=300, cwd=pathlib.Path(__file__).parent.parent)
   assert r.returncode == 0, r.stderr[-3000:]
   assert "OK" in r.stdout
+
+
+def test_vmap_over_schedule_values_is_a_sweep():
+  def final_params(peak):
+    tx = jaxlrs.scheduled(optax.sgd, jaxlrs.cosine(peak, 6), momentum=jaxlrs.linear(0.5, peak, 4))
+    params, state = P0, tx.init(P0)
+    for k in range(3):
+      updates, state = tx.update(grads_at(params, k), state, params)
+      params = optax.apply_updates(params, updates)
+    return params["w"], jaxlrs.hyperparams(state)["momentum"]
+
+  peaks = jnp.asarray([0.1, 0.6, 0.9])
+  swept, momenta = jax.jit(jax.vmap(final_params))(peaks)
+  for i, peak in enumerate([0.1, 0.6, 0.9]):
+    w, m = final_params(peak)
+    np.testing.assert_allclose(swept[i], w, rtol=1e-6)
+    np.testing.assert_allclose(momenta[i], m, rtol=1e-6)
