@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import types
 import typing
 from typing import Any, Callable, NamedTuple
 
@@ -77,8 +78,10 @@ def _float_dtype() -> Any:
 
 def _weak(x: jax.Array) -> jax.Array:
   # A weakly typed scalar combines with bfloat16 tensors as a Python float does, without
-  # promoting them (public JAX has no spelling for this conversion).
-  return _lax._convert_element_type(x, np.dtype(x.dtype), weak_type=True)
+  # promoting them. Public JAX has no spelling for this conversion; without the private one,
+  # the value stays strongly typed (and promotes bfloat16 arithmetic to float32).
+  convert = getattr(_lax, "_convert_element_type", None)
+  return x if convert is None else convert(x, np.dtype(x.dtype), weak_type=True)
 
 
 def _increment(count: jax.Array) -> jax.Array:
@@ -98,9 +101,8 @@ def _annotation_is_numeric(annotation: Any) -> bool | None:
     return any(w in annotation for w in ("float", "Array", "Scalar", "Numeric")) or None
   if annotation is int:
     return False  # an integer argument is a count or a size: static
-  args = typing.get_args(annotation) if typing.get_origin(annotation) is not None else ()
-  if typing.get_origin(annotation) is typing.Union or type(annotation).__name__ == "UnionType":
-    return any(a in _NUMERIC_TYPES for a in args)
+  if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+    return any(a in _NUMERIC_TYPES for a in typing.get_args(annotation))
   return annotation in _NUMERIC_TYPES or None
 
 

@@ -67,7 +67,7 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
   if not found:
     raise ValueError("No scheduled hyperparameters in the optimizer state: build the optimizer "
                      "with jaxlrs.scheduled(...).")
-  out = {}
+  out: dict[str, jax.Array] = {}
   for label, state in found:
     for name, value in sorted(state.hyperparams.items()):
       key = f"{label}/{name}" if len(found) > 1 else name
