@@ -6,6 +6,8 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import optax
+import optax.contrib
 
 from ._hyperparams import ScheduledState
 from ._plateau import ReduceOnPlateauState
@@ -28,7 +30,7 @@ def _tree(opt_state: Any) -> Any:
   return opt_state
 
 
-def _find(opt_state: Any, cls: type) -> list[tuple[str, Any]]:
+def _find(opt_state: Any, cls: type | tuple[type, ...]) -> list[tuple[str, Any]]:
   """``(path, node)`` for every ``cls`` node in the state, in tree order."""
   found = []
   flat = jax.tree_util.tree_flatten_with_path(
@@ -79,7 +81,8 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
 
 def _plateau_scale(opt_state: Any) -> jax.Array:
   scale = jnp.ones([], jnp.result_type(float))
-  for _, s in _find(opt_state, ReduceOnPlateauState):
+  states = (ReduceOnPlateauState, optax.contrib.ReduceLROnPlateauState)
+  for _, s in _find(opt_state, states):
     scale = scale * jnp.asarray(_unwrap(s.scale), scale.dtype)
   return scale
 
@@ -111,8 +114,8 @@ def current_lr(opt_state: Any, schedule: Callable | None = None, *,
   ``base`` is the ``learning_rate`` of the :func:`jaxlrs.scheduled` optimizer in the state, or
   ``schedule(step_count(opt_state))`` when ``schedule`` is given (for an optimizer built with a
   plain schedule: ``optax.inject_hyperparams`` stores ``schedule(k - 1)`` after ``k`` updates,
-  this gives ``schedule(k)``). The scale of every :func:`jaxlrs.reduce_on_plateau` in the state
-  multiplies it (a metric passed with the next update may still change that scale). The older
+  this gives ``schedule(k)``). The scale of every :func:`jaxlrs.reduce_on_plateau` (and
+  ``optax.contrib.reduce_on_plateau``) in the state multiplies it (a metric passed with the next update may still change that scale). The older
   argument order ``current_lr(schedule, opt_state)`` is accepted too.
 
   Args:

@@ -337,6 +337,18 @@ def test_a_function_for_a_callable_argument_passes_through(standard_promotion):
   np.testing.assert_array_equal(history[-1]["w"], P0["w"])
 
 
+def test_current_lr_includes_optax_contrib_plateau_scale(standard_promotion):
+  tx = optax.chain(jaxlrs.scheduled(optax.sgd, LR), optax.contrib.reduce_on_plateau(
+      factor=0.5, patience=0, accumulation_size=1))
+  state = tx.init(P0)
+  for k, metric in enumerate([1.0, 2.0, 3.0]):
+    lr = jaxlrs.current_lr(state)
+    updates, state = tx.update(grads_at(P0, k), state, P0, value=metric)
+  assert float(state[1].scale) < 1.0
+  np.testing.assert_allclose(jaxlrs.current_lr(state), LR(3) * state[1].scale, rtol=1e-6)
+  np.testing.assert_allclose(-updates["w"], lr * grads_at(P0, 2)["w"], rtol=1e-6)
+
+
 def test_current_lr_needs_a_learning_rate():
   state = jaxlrs.scheduled(optax.sgd, 0.1, momentum=MOM).init(P0)
   with pytest.raises(ValueError, match="learning_rate"):
