@@ -34,7 +34,11 @@ from ._recipes import swa_schedule as swa_schedule
 from ._recipes import warmup_stable_decay as warmup_stable_decay
 from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
 from ._plateau import reduce_on_plateau as reduce_on_plateau
-from ._training import current_lr as current_lr
+from ._hyperparams import ScheduledState as ScheduledState
+from ._hyperparams import scheduled as scheduled
+from ._reading import current_lr as current_lr
+from ._reading import hyperparams as hyperparams
+from ._reading import lr_range as lr_range
 from ._training import num_train_steps as num_train_steps
 from ._training import scale_lr as scale_lr
 from ._training import step_count as step_count
@@ -53,7 +57,7 @@ __all__ = [
     "multistep", "noisy", "one_cycle", "piecewise_constant", "piecewise_linear", "polynomial",
     "product", "reduce_on_plateau", "ReduceOnPlateauState", "rsqrt", "shift", "step_decay",
     "sum_of", "swa_schedule", "time_scale", "warmup", "warmup_multiplier", "warmup_stable_decay",
-    "ScheduleSummary",
-    "summary", "current_lr", "num_train_steps", "scale_lr", "step_count",
+    "ScheduleSummary", "summary", "current_lr", "hyperparams", "lr_range", "scheduled",
+    "ScheduledState", "num_train_steps", "scale_lr", "step_count",
     "warmup_steps_from_ratio", "plot", "plot_terminal", "averaging", "compat", "layerwise",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -92,20 +92,3 @@ def step_count(opt_state: Any) -> jax.Array:
   raise ValueError(
       "No step count found in the optimizer state: it has no 'count' entry (a constant-rate "
       "optax.sgd keeps none). Track the step yourself or use optax.inject_hyperparams.")
-
-
-def current_lr(schedule: Callable[[Any], Any], opt_state: Any) -> jax.Array:
-  """The learning rate the *next* update will use: ``schedule(step_count(opt_state))``.
-
-  ``optax.inject_hyperparams`` stores ``hyperparams['learning_rate']`` while it applies an
-  update, so after ``k`` updates it holds ``schedule(k - 1)``, the rate of the update just
-  applied; this returns ``schedule(k)``.
-
-  Example:
-    >>> s = jaxlrs.linear(1.0, end_value=0.0, total_steps=10)
-    >>> tx = optax.adam(s)
-    >>> state = tx.init({"w": jnp.zeros(2)})
-    >>> jaxlrs.current_lr(s, state)
-    Array(1., dtype=float32)
-  """
-  return schedule(step_count(opt_state))

@@ -16,18 +16,21 @@ stalls once the increments fall below its resolution).
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any, Callable, Iterable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from ._core import check_steps, check_value, require
+from ._core import check_steps, check_value, require, require_value
+from ._hyperparams import register_step_count, scheduled
 
 __all__ = ["AveragingState", "ema", "swa", "averaged_params", "averaged_model",
            "refresh_batch_stats", "refresh_nnx_batch_norm"]
 
 
+@register_step_count
 class AveragingState(NamedTuple):
   """Optimizer state of :func:`ema` / :func:`swa`: the inner state and the average."""
 
@@ -100,7 +103,8 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
 
   .. math:: \\bar p \\leftarrow d_n \\bar p + (1 - d_n) p
 
-  where ``d_n = decay`` (or ``decay(step)`` for a schedule), capped by ``(1 + n) / (10 + n)`` with
+  where ``d_n = decay`` (or ``decay(step)`` for a schedule, applied through
+  :func:`jaxlrs.scheduled`: :func:`jaxlrs.hyperparams` reads the next decay), capped by ``(1 + n) / (10 + n)`` with
   ``decay_warmup`` (TensorFlow/timm style, ``n`` the number of averaging events so far). With
   ``debias`` the average is Adam-style bias corrected, ``m_n / (1 - prod d)`` of a zero-initialised
   ``m``: the first event copies the parameters. Between events, and before ``start_step`` (where
@@ -131,14 +135,17 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
     Array([0.01, 0.01], dtype=float32)
   """
   every, start_step = _check_every(every, start_step)
-  if not callable(decay):
-    decay = check_value("decay", decay)
-    require(0 <= decay < 1, "decay", decay, "in [0, 1)")
   require(isinstance(decay_warmup, bool), "decay_warmup", decay_warmup, "a bool")
   require(isinstance(debias, bool), "debias", debias, "a bool")
+  if callable(decay):  # a decay schedule is one more scheduled hyperparameter
+    return scheduled(functools.partial(
+        ema, optimizer, decay_warmup=decay_warmup, debias=debias, every=every,
+        start_step=start_step, accumulator_dtype=accumulator_dtype), decay=decay)
+  decay = check_value("decay", decay)
+  require_value("decay", decay, lambda d: 0 <= d < 1, "in [0, 1)")
 
   def weight(step, n, prod):
-    d = jnp.asarray(decay(step) if callable(decay) else decay, jnp.float32)
+    d = jnp.asarray(decay, jnp.float32)
     if decay_warmup:
       nf = n.astype(jnp.float32)
       d = jnp.minimum(d, (1 + nf) / (10 + nf))

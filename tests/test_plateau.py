@@ -76,10 +76,67 @@ def test_under_jit_in_a_chain_and_checkpointable_state():
   assert all(isinstance(x, jax.Array) for x in leaves)
 
 
-def test_missing_metric_is_an_error():
+def test_updates_without_a_metric_leave_the_state_alone():
+  tx = jaxlrs.reduce_on_plateau(factor=0.5, patience=0)
+  params = {"w": jnp.ones(1)}
+  state = tx.init(params)
+  _, state = tx.update({"w": jnp.ones(1)}, state, value=1.0)
+  _, state = tx.update({"w": jnp.ones(1)}, state, value=1.0)  # no improvement: halved
+  for _ in range(5):
+    before = state
+    updates, state = tx.update({"w": jnp.ones(1)}, state)
+    np.testing.assert_array_equal(updates["w"], 0.5)
+    jax.tree.map(np.testing.assert_array_equal, state, before)
+
+
+def test_patience_counts_evaluations_not_updates():
+  # One per-epoch validation loss, reported once per epoch of 20 updates: patience=5 epochs.
+  tx = jaxlrs.reduce_on_plateau(factor=0.1, patience=5)
+  state = tx.init({"w": jnp.ones(1)})
+  step = jax.jit(lambda s, v: tx.update({"w": jnp.ones(1)}, s, value=v))
+  step_no_metric = jax.jit(lambda s: tx.update({"w": jnp.ones(1)}, s))
+  scales = []
+  for epoch in range(8):
+    for i in range(20):
+      if i == 0 and epoch > 0:
+        updates, state = step(state, 1.0)  # the flat loss of the previous epoch
+      else:
+        updates, state = step_no_metric(state)
+    scales.append(float(updates["w"][0]))
+  # Evaluations 1..7 are flat after the first: reduced once, after the 6th bad one (epoch 7).
+  np.testing.assert_allclose(scales, [1] * 7 + [0.1], rtol=1e-6)
+
+
+def test_same_metric_on_every_update_counts_every_update():
+  tx = jaxlrs.reduce_on_plateau(factor=0.1, patience=5)
+  scales, _ = run(tx, [1.0] * 20)
+  # (reporting the same per-epoch loss on every update is what cut the LR 1000x: do not)
+  np.testing.assert_allclose(scales[[0, 5, 6, 12, 18]], [1, 1, 0.1, 0.01, 0.001], rtol=1e-5)
+
+
+@pytest.mark.parametrize("metric", [jnp.ones(3), np.ones((1,)), [1.0, 2.0]])
+def test_non_scalar_metric_is_an_error(metric):
   tx = jaxlrs.reduce_on_plateau()
-  with pytest.raises(ValueError, match="value="):
-    tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.ones(1)}))
+  params = {"w": jnp.ones(3)}
+  with pytest.raises(ValueError, match="value"):
+    tx.update({"w": jnp.ones(3)}, tx.init(params), value=metric)
+  with pytest.raises(ValueError, match="value"):
+    jax.jit(lambda v: tx.update({"w": jnp.ones(3)}, tx.init(params), value=v))(jnp.asarray(metric))
+
+
+@pytest.mark.parametrize("kwargs", [dict(patience=2**31), dict(patience=2**31 - 1),
+                                    dict(patience=10**12), dict(patience=0, cooldown=2**31),
+                                    dict(patience=0, cooldown=10**12)])
+def test_huge_patience_and_cooldown(kwargs):
+  tx = jaxlrs.reduce_on_plateau(factor=0.5, **kwargs)
+  scales, state = run(tx, [1.0, 1.0, 1.0, 1.0])
+  if kwargs["patience"] == 0:  # reduced once, then the cooldown never ends
+    np.testing.assert_allclose(scales, [1, 0.5, 0.5, 0.5])
+    assert int(state.cooldown) == 2**31 - 1 - 2
+  else:
+    np.testing.assert_allclose(scales, [1, 1, 1, 1])
+  step = jax.jit(lambda s: tx.update({"w": jnp.ones(2)}, s, value=2.0))
+  assert np.isfinite(float(step(state)[0]["w"][0]))
 
 
 @pytest.mark.parametrize("kwargs,name", [
