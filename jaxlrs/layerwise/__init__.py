@@ -16,20 +16,26 @@ Paths are the parameter's keys joined by ``/`` (``encoder/layer/3/attention/quer
 linen dicts and ``nnx.State`` alike. Trees returned here have the structure of the params given.
 """
 
-from ._depths import PRESETS as PRESETS
+from ._depths import Depth as Depth
+from ._depths import DepthCheck as DepthCheck
+from ._depths import check_depths as check_depths
 from ._depths import depth_map as depth_map
+from ._depths import num_layers as num_layers
 from ._multipliers import decay_mask as decay_mask
 from ._multipliers import freeze as freeze
 from ._multipliers import group_multipliers as group_multipliers
 from ._multipliers import llrd_multipliers as llrd_multipliers
 from ._plan import format_plan as format_plan
 from ._plan import plan as plan
+from ._presets import PRESETS as PRESETS
 from ._reinit import reinit_top_layers as reinit_top_layers
+from ._rules import Rule as Rule
 from ._transforms import multi_transform as multi_transform
 from ._transforms import scale_by_multipliers as scale_by_multipliers
 from ._transforms import scaled as scaled
 from ._tree import path_of as path_of
 
-__all__ = ["PRESETS", "path_of", "depth_map", "llrd_multipliers", "group_multipliers",
+__all__ = ["PRESETS", "Rule", "Depth", "DepthCheck", "path_of", "depth_map", "check_depths",
+           "num_layers", "llrd_multipliers", "group_multipliers",
            "freeze", "decay_mask", "multi_transform", "scaled", "scale_by_multipliers", "plan",
            "format_plan", "reinit_top_layers"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,3 +36,19 @@ def _table(tree: Any) -> dict[str, Any]:
 def _frozen(m: Any) -> bool:
   return m is None or m == 0
 
+
+
+def multiplier_arg(name: str, x: Any) -> float:
+  """A learning-rate multiplier or factor given as a Python number: finite and ``>= 0``."""
+  if isinstance(x, bool) or not isinstance(x, (int, float)) and not (
+      hasattr(x, "__float__") and getattr(x, "ndim", 0) == 0 and not isinstance(x, str)):
+    raise TypeError(f"{name} must be a real number, got {x!r}.")
+  v = float(x)
+  if not math.isfinite(v) or v < 0:
+    raise ValueError(f"{name} must be finite and >= 0, got {x!r}.")
+  return v
+
+
+def missing_multiplier(path: str) -> ValueError:
+  return ValueError(f"No learning-rate multiplier for parameter {path!r}: the multipliers tree "
+                    "must have every path of the parameters.")
