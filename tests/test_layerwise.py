@@ -90,7 +90,7 @@ def test_llrd_and_group_multipliers_and_plan():
   assert g["pooler"]["kernel"] == 1.0
   rows = layerwise.plan(depths, m, jaxlrs.constant(3.5e-6))
   assert rows[0][0] == "embeddings/embedding" and rows[0][3] == pytest.approx(3.5e-6 * 0.9**L)
-  text = layerwise.format_plan(depths, g, jaxlrs.constant(1e-3))
+  text = layerwise.format_plan(depths, g, jaxlrs.constant(1e-3), verbose=True)
   assert "frozen" in text and "classifier/kernel" in text
 
 
