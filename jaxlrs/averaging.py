@@ -23,6 +23,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ._batch_norm import refresh_batch_stats as refresh_batch_stats
+from ._batch_norm import refresh_nnx_batch_norm as refresh_nnx_batch_norm
 from ._core import check_steps, check_value, require, require_value
 from ._hyperparams import register_step_count, scheduled
 
@@ -221,89 +223,50 @@ def averaged_params(opt_state: Any, like: Any = None) -> Any:
 
 
 @contextlib.contextmanager
-def averaged_model(model: Any, optimizer: Any):
+def averaged_model(model: Any, optimizer: Any, batches: Iterable[Any] | None = None, *,
+                   forward: Callable[[Any, Any], Any] | None = None):
   """Temporarily load the averaged weights into an ``nnx`` model (for evaluation), then restore.
+
+  Inside the block the model holds the averaged parameters and, when ``batches`` are given, batch
+  statistics recomputed for them (:func:`refresh_nnx_batch_norm`, as PyTorch's ``update_bn``
+  after SWA). On exit the parameters **and** every ``nnx.BatchStat`` are restored, so training
+  resumes with weights and statistics that belong together. To keep the averaged model, clone it
+  inside the block: ``swa_model = nnx.clone(model)``.
+
+  Args:
+    model: the ``nnx`` module being trained.
+    optimizer: its ``nnx.Optimizer`` (or Optax state) holding an :func:`ema` / :func:`swa`
+      average.
+    batches: optional inputs over which to recompute the batch-norm statistics.
+    forward: ``forward(model, batch)`` for the refresh; by default ``model(batch)``.
+
+  Returns:
+    A context manager yielding ``model``.
+
+  Raises:
+    ValueError: no averaging state in ``optimizer``; with ``batches``, a model without
+      ``nnx.BatchNorm`` or an empty ``batches``.
 
   Example::
 
-      with jaxlrs.averaging.averaged_model(model, optimizer):
-        accuracy = evaluate(model)
+      with jaxlrs.averaging.averaged_model(model, optimizer, train_batches) as swa_model:
+        accuracy = evaluate(swa_model)
   """
   from flax import nnx
 
   def pure(tree):
     return nnx.to_pure_dict(tree) if isinstance(tree, nnx.State) else tree
 
-  state = nnx.state(model, nnx.Param)
-  saved = pure(state)
+  params, stats = nnx.state(model, nnx.Param), nnx.state(model, nnx.BatchStat)
+  saved, saved_stats = pure(params), pure(stats)
   avg = pure(averaged_params(optimizer))
-  nnx.replace_by_pure_dict(state, jax.tree.map(lambda p, a: a.astype(p.dtype), saved, avg))
-  nnx.update(model, state)
+  nnx.replace_by_pure_dict(params, jax.tree.map(lambda p, a: a.astype(p.dtype), saved, avg))
+  nnx.update(model, params)
   try:
+    if batches is not None:
+      refresh_nnx_batch_norm(model, batches, forward)
     yield model
   finally:
-    nnx.replace_by_pure_dict(state, saved)
-    nnx.update(model, state)
-
-
-def refresh_batch_stats(apply_fn: Callable, params: Any, batch_stats: Any,
-                        batches: Iterable[Any], **apply_kwargs: Any) -> Any:
-  """Recompute linen ``batch_stats`` for (averaged) ``params``, as PyTorch ``update_bn``.
-
-  Runs ``apply_fn({'params': params, 'batch_stats': ...}, batch, mutable=['batch_stats'],
-  **apply_kwargs)`` (pass e.g. ``train=True``) and returns the equal average of each batch's
-  statistics. Each batch's own statistics are recovered exactly from the module's momentum update
-  by running it from two different starting statistics, so any ``momentum`` works.
-  """
-  zeros = jax.tree.map(jnp.zeros_like, batch_stats)
-  ones = jax.tree.map(jnp.ones_like, batch_stats)
-
-  @jax.jit
-  def stats_of(batch):
-    def run(start):
-      _, new = apply_fn({"params": params, "batch_stats": start}, batch,
-                        mutable=["batch_stats"], **apply_kwargs)
-      return new["batch_stats"]
-    a, b = run(zeros), run(ones)
-    # new = m * start + (1 - m) * s  =>  m = b - a and s = a / (1 - m)
-    return jax.tree.map(lambda x, y: x / (1 - (y - x)), a, b)
-
-  total, n = None, 0
-  for batch in batches:
-    s = stats_of(batch)
-    total = s if total is None else jax.tree.map(jnp.add, total, s)
-    n += 1
-  if n == 0:
-    raise ValueError("batches is empty: no statistics to compute.")
-  return jax.tree.map(lambda t: t / n, total)
-
-
-def refresh_nnx_batch_norm(model: Any, batches: Iterable[Any],
-                           forward: Callable[[Any, Any], Any] | None = None) -> Any:
-  """Recompute the running statistics of every ``nnx.BatchNorm`` in ``model`` over ``batches``.
-
-  Each BatchNorm runs in training mode with momentum ``1 - 1/k`` on the ``k``-th batch, which
-  makes its running statistics the equal average over the batches (PyTorch ``update_bn`` with
-  ``momentum=None``). Momenta and modes are restored afterwards.
-  """
-  from flax import nnx
-
-  norms = [m for _, m in nnx.iter_modules(model) if isinstance(m, nnx.BatchNorm)]
-  if not norms:
-    raise ValueError("The model has no nnx.BatchNorm layer.")
-  saved = [(m.momentum, m.use_running_average) for m in norms]
-  forward = forward or (lambda mdl, x: mdl(x))
-  k = 0
-  try:
-    for batch in batches:
-      k += 1
-      for m in norms:
-        m.momentum = 1.0 - 1.0 / k
-        m.use_running_average = False
-      forward(model, batch)
-  finally:
-    for m, (momentum, mode) in zip(norms, saved):
-      m.momentum, m.use_running_average = momentum, mode
-  if k == 0:
-    raise ValueError("batches is empty: no statistics to compute.")
-  return model
+    nnx.replace_by_pure_dict(params, saved)
+    nnx.replace_by_pure_dict(stats, saved_stats)
+    nnx.update(model, params, stats)
