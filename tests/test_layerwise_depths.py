@@ -226,3 +226,14 @@ def test_groups_reinit_and_plan_properties(tree, data):
   rows = layerwise.format_plan(depths, layerwise.llrd_multipliers(depths, 0.9)).splitlines()[2:]
   assert [int(r.split()[0]) for r in rows] == sorted(set(d.values()))
 
+
+
+def test_readme_check_your_depth_map_snippet_prints_what_it_shows(capsys):
+  import pathlib
+  import re
+
+  readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+  after = readme.split("<!-- check-depth-map -->", 1)[1]
+  code, output = re.findall(r"```(?:python)?\n(.*?)```", after, re.S)[:2]
+  exec(compile(code, "README.md", "exec"), {})
+  assert capsys.readouterr().out == output
