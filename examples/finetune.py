@@ -45,7 +45,7 @@ def recipes(total: int, params: Any) -> dict[str, dict]:
   hf_linear = hf.get_scheduler("linear", BASE_LR, num_warmup_steps=total // 10,
                                num_training_steps=total)
   llrd = layerwise.llrd_multipliers(depths, decay=0.7)
-  top = max(jax.tree.leaves(depths)) - 1
+  top = layerwise.num_layers(depths)
   grouped = layerwise.group_multipliers(depths, boundaries=[top // 2 + 1, top],
                                         multipliers=[0.25, 0.5, 1.0])
   swa_start = int(0.75 * total)

@@ -151,15 +151,14 @@ def refresh_nnx_batch_norm(model: Any, batches: Iterable[Any],
   first = next(batches, _EMPTY)
   if first is _EMPTY:
     raise ValueError("batches is empty: no statistics to compute.")
-  k, total = 0, None
+  k, total = 0, [(jnp.zeros_like(m.mean[...]), jnp.zeros_like(m.var[...])) for m in norms]
   try:
     for m in norms:
       m.momentum, m.use_running_average = 0.0, False
       m.mean[...], m.var[...] = jnp.zeros_like(m.mean[...]), jnp.zeros_like(m.var[...])
     for batch in itertools.chain([first], batches):
       forward(model, batch)
-      stats = [(m.mean[...], m.var[...]) for m in norms]
-      total = stats if total is None else jax.tree.map(jnp.add, total, stats)
+      total = [(s + m.mean[...], v + m.var[...]) for (s, v), m in zip(total, norms)]
       k += 1
   finally:
     for m, (momentum, mode) in zip(norms, saved):

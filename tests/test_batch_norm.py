@@ -127,9 +127,13 @@ def test_nnx_refresh_with_empty_batches_leaves_the_model_alone():
 def train_swa(model, steps=6):
   opt = nnx.Optimizer(model, averaging.swa(optax.adam(1e-1), start_step=2), wrt=nnx.Param)
   x = batches(1, (16, 3))[0]
+
+  @nnx.jit
+  def step(model, opt):
+    opt.update(model, nnx.grad(lambda m: jnp.mean(m(x) ** 2))(model))
+
   for _ in range(steps):
-    grads = nnx.grad(lambda m: jnp.mean(m(x) ** 2))(model)
-    opt.update(model, grads)
+    step(model, opt)
   return opt
 
 

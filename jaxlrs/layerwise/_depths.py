@@ -75,7 +75,7 @@ def _layers_of(depths: Any, given: Any) -> int:
 
 class _Match(NamedTuple):
   rule: Compiled
-  index: tuple  # captured block index, or (role, value) for a callable rule
+  found: tuple  # captured block index, or (role, value) for a callable rule
 
 
 def _rule_table(preset: Any, rules: Any, head: Any) -> list[Compiled]:
@@ -137,17 +137,17 @@ def _assign(params: Any, preset: Any, rules: Any, head: Any, default: Any, stage
   order = [(g, k) for g in sorted(keys) for k in sorted(keys[g])]
   rank = {gk: i + 1 for i, gk in enumerate(order)}
   fixed = [m.rule.value for m in matches.values() if m.rule.role == "fixed"]
-  fixed += [m.index[1] for m in matches.values()
-            if m.rule.role == "callable" and m.index[0] == "fixed"]
+  fixed += [m.found[1] for m in matches.values()
+            if m.rule.role == "callable" and m.found[0] == "fixed"]
   top = max(len(order), *fixed) if fixed else len(order)
 
   def depth(path: str, m: _Match) -> Depth:
-    role, value = (m.index if m.rule.role == "callable" else (m.rule.role, m.rule.value))
+    role, value = (m.found if m.rule.role == "callable" else (m.rule.role, m.rule.value))
     if role == "fixed":
       return Depth(value, top, "embedding" if value == 0 else "fixed", m.rule.source)
     if role == "head":
       return Depth(top + 1, top, "head", m.rule.source)
-    index = m.index if stages == "global" or role != "block" else m.index[:1]
+    index = m.found if stages == "global" or role != "block" else m.found[:1]
     if role == "block":
       return Depth(rank[(value, index)], top, "block", m.rule.source)
     within = [rank[(g, k)] for g, k in order if g == value and k[:len(index)] == index]

@@ -26,6 +26,14 @@ class Rule(NamedTuple):
     0 (a decoder after its encoder), and so on.
 
   ``fallback`` marks a guess from a name alone: :func:`check_depths` lists what it matched.
+  Plain ``(match, depth)`` tuples work wherever a rule is taken.
+
+  Example:
+    >>> rules = [jaxlrs.layerwise.Rule(r"^enc/(\\d+)/", "block"),
+    ...          jaxlrs.layerwise.Rule(r"^dec/(\\d+)/", ("block", 1))]
+    >>> params = {"enc": [{"w": 0}, {"w": 0}], "dec": [{"w": 0}]}
+    >>> jaxlrs.layerwise.depth_map(params, rules=rules)
+    {'dec': [{'w': 3}], 'enc': [{'w': 1}, {'w': 2}]}
   """
 
   match: str | Callable[[str], Any]

@@ -119,13 +119,13 @@ def multi_transform(optimizer_factory: Callable[[Any], optax.GradientTransformat
     else:
       transforms[label] = optimizer_factory(check_value("schedule", schedule) * float(m))
 
-  def label(path, _):
+  def label_of(path, _):
     if path not in table:
       raise missing_multiplier(path)
     return table[path]
 
   def labels(params):
-    return _map(label, params)
+    return _map(label_of, params)
 
   return optax.multi_transform(transforms, labels)
 

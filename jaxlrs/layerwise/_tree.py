@@ -17,7 +17,25 @@ def _key_name(k: Any) -> str:
 
 
 def path_of(path: Sequence[Any]) -> str:
-  """``a/b/0/kernel`` from a JAX key path (the ``.value`` of ``nnx`` variables is dropped)."""
+  """The ``/``-joined path of a JAX key path: the names rules and multipliers are keyed by.
+
+  Dict keys, attribute names and sequence indices become their string form; the trailing
+  ``.value`` of ``nnx`` variables is dropped, so linen dicts and ``nnx.State`` give the same path.
+
+  Args:
+    path: a key path from ``jax.tree_util.tree_flatten_with_path``.
+
+  Returns:
+    A string such as ``encoder/layer/0/kernel``.
+
+  Raises:
+    Nothing for any key path.
+
+  Example:
+    >>> (p, _), = jax.tree_util.tree_flatten_with_path({"encoder": {"layer": [{"kernel": 0}]}})[0]
+    >>> jaxlrs.layerwise.path_of(p)
+    'encoder/layer/0/kernel'
+  """
   names = [_key_name(k) for k in path]
   if names and names[-1] == "value":
     names = names[:-1]
