@@ -45,8 +45,8 @@ def adamw(lr):
 
 
 def build_tx(form, mults):
-  return averaging.ema(form(adamw, jaxlrs.warmup(jaxlrs.cosine(PEAK_LR, STEPS - 4), 4), mults),
-                       decay=0.9)
+  schedule = jaxlrs.warmup(jaxlrs.cosine(PEAK_LR, total_steps=STEPS - 4), warmup_steps=4)
+  return averaging.ema(form(adamw, schedule, mults), decay=0.9)
 
 
 def train(loss_fn, params, tx, batches):
