@@ -237,3 +237,15 @@ def test_readme_check_your_depth_map_snippet_prints_what_it_shows(capsys):
   code, output = re.findall(r"```(?:python)?\n(.*?)```", after, re.S)[:2]
   exec(compile(code, "README.md", "exec"), {})
   assert capsys.readouterr().out == output
+
+
+def test_numpy_integers_are_accepted_where_ints_are():
+  import numpy as np
+
+  d = _d(nnx_like())
+  g = layerwise.group_multipliers(d, [np.int64(2)], [0.5, 1.0])
+  assert g["blocks"]["0"]["attn"]["kernel"] == 0.5 and g["blocks"]["1"]["attn"]["kernel"] == 1.0
+  out = layerwise.reinit_top_layers(nnx_like(), jax.tree.map(lambda x: x + 1, nnx_like()), d,
+                                    n=np.int32(1), include_head=False)
+  assert float(out["blocks"]["2"]["attn"]["kernel"][0]) == 1.0
+  assert float(out["blocks"]["1"]["attn"]["kernel"][0]) == 0.0

@@ -1,7 +1,10 @@
 """Layer-wise learning rates for fine-tuning: depth maps, LLRD, grouped LLRD, freezing, re-init.
 
 A *depth map* gives every parameter a depth: 0 for the embeddings, ``1..L`` for the blocks,
-``L + 1`` for the head (pooler, classifier). Multipliers per parameter follow from the depths
+``L + 1`` for the head (pooler, classifier) when the model has one. It is right or it raises:
+depths come from rules (presets for common layouts, or your own), unmatched parameters are listed
+in the error, and the head is declared or matched, never guessed from the highest depth;
+:func:`check_depths` and :func:`format_plan` show the map before training. Multipliers per parameter follow from the depths
 (layer-wise learning-rate decay, or groups), and become an optimizer in one of two forms with the
 same result:
 
@@ -10,10 +13,15 @@ same result:
   ``optax.set_to_zero()`` and no optimizer state.
 * :func:`scaled`: one optimizer and a stateless per-parameter scale of its updates, so the state is
   as small as the plain optimizer's. For optimizers whose update is linear in the learning rate
-  (SGD, Adam, AdamW with decoupled weight decay...) this equals the first form.
+  (SGD, Adam, AdamW with decoupled weight decay...) this equals the first form up to the order of
+  float operations.
 
 Paths are the parameter's keys joined by ``/`` (``encoder/layer/3/attention/query/kernel``), for
 linen dicts and ``nnx.State`` alike. Trees returned here have the structure of the params given.
+
+Modules: ``_tree`` (paths), ``_rules`` (what a rule is), ``_presets`` (named rules), ``_depths``
+(depth maps and checks), ``_multipliers`` (LLRD, groups, freezing, decay mask), ``_transforms``
+(the two optimizer forms), ``_plan`` (the plan table), ``_reinit`` (re-initialization).
 """
 
 from ._depths import Depth as Depth

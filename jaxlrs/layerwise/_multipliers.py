@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -80,8 +81,9 @@ def group_multipliers(depths: Any, boundaries: Sequence[int],
     if not isinstance(seq, (list, tuple)):
       raise ValueError(f"{name} must be a list, got {seq!r}.")
   for i, b in enumerate(boundaries):
-    if isinstance(b, bool) or not isinstance(b, int):
+    if isinstance(b, bool) or not isinstance(b, numbers.Integral):
       raise TypeError(f"boundaries[{i}] must be an int depth, got {b!r}.")
+  boundaries = [int(b) for b in boundaries]
   if any(b2 <= b1 for b1, b2 in zip(boundaries, boundaries[1:])):
     raise ValueError(f"boundaries must be strictly increasing, got {boundaries!r}.")
   if len(multipliers) != len(boundaries) + 1:

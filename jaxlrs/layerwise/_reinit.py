@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import jax
@@ -40,8 +41,9 @@ def reinit_top_layers(pretrained: Any, fresh: Any, depths: Any, n: int,
     ...                                    {"embed": 2, "layers": [2, 2]}, d, n=1)
     {'embed': 1, 'layers': [1, 2]}
   """
-  if isinstance(n, bool) or not isinstance(n, int):
+  if isinstance(n, bool) or not isinstance(n, numbers.Integral):
     raise TypeError(f"n must be an int number of blocks, got {n!r}.")
+  n = int(n)
   if not isinstance(include_head, bool):
     raise TypeError(f"include_head must be a bool, got {include_head!r}.")
   top = _layers_of(depths, num_layers)
