@@ -40,6 +40,12 @@ def test_in_block_names_never_become_embeddings_or_heads():
   assert layerwise.num_layers(d) == 3  # the Sequential head's layers/0, layers/2 are not blocks
 
 
+def test_a_norm_before_the_blocks_is_not_a_head():
+  tree = {**nnx_like(), "norm_pre": {"scale": leaf()}, "norm": {"scale": leaf()}}
+  d = layerwise.depth_map(tree, preset="nnx")
+  assert d["norm_pre"]["scale"] == 0 and d["norm"]["scale"] == 4
+
+
 def test_head_is_declared_or_detected_never_the_highest_depth():
   headless = layerwise.depth_map(nnx_like(head=False), preset="nnx")
   assert layerwise.num_layers(headless) == 3

@@ -61,7 +61,8 @@ PRESETS: dict[str, list[Rule]] = {
         Rule(_W + r"levels/(\d+)(?:/|$)", "last"),
         Rule(_W + r"stages/(\d+)(?:/|$)", "first"),
         Rule(_W + r"(?:layers|blocks)/(\d+)(?:/|$)", "block"),
-        Rule(_W + r"(embed\w*|patch\w*|pos\w*|cls\w*|tok\w*|stem\w*|wte|wpe)(/|$)", 0),
+        Rule(_W + r"(embed\w*|patch\w*|pos\w*|cls\w*|tok\w*|stem\w*|wte|wpe|norm_pre|ln_pre"
+             r"|pre_norm)(/|$)", 0),
         Rule(_W + r"(head\w*|norm\w*|final_norm|ln_f|classifier|pooler|lm_head)(/|$)", "head"),
         Rule(_W + r"out\w*(/|$)", "head", fallback=True),
     ],
