@@ -2,19 +2,20 @@
 
 A small causal transformer (flax.nnx) learns to continue arithmetic sequences with a warmup-cosine
 schedule, layer-wise LR decay (the scaled form), a frozen token embedding and an EMA of the
-weights. Parameters, Adam moments and the EMA are sharded FSDP-style over a ("data", "fsdp") mesh
-whose "fsdp" axis spans the processes, so no process ever holds a whole parameter.
+weights. Parameters, Adam moments and the EMA are sharded FSDP-style over an ("fsdp", "data") mesh
+whose fsdp axis spans the processes, so no process holds a whole parameter.
 
-    # one command per process (a TPU pod slice or GPU hosts run the same on every host)
+    # one command per process (on a TPU pod slice or GPU hosts, the same command on every host)
     python examples/multihost.py --coordinator 10.0.0.1:1234 --num-processes 2 --process-id 0
     python examples/multihost.py --coordinator 10.0.0.1:1234 --num-processes 2 --process-id 1
+    python examples/multihost.py --auto-initialize        # TPU pod slice, SLURM, Open MPI
 
     # try it on one machine: N local processes with simulated CPU devices
     python examples/multihost.py launch --num-processes 2 --devices-per-process 4 -- --steps 8
 
-    # stop at step 4 with an orbax checkpoint, then resume (on any number of processes)
-    python examples/multihost.py launch -n 2 -- --steps 8 --save-at 4 --stop-at 4 --ckpt-dir ckpt
-    python examples/multihost.py launch -n 2 -- --steps 8 --ckpt-dir ckpt
+    # stop after step 4 with an orbax checkpoint, then resume (with any number of processes)
+    python examples/multihost.py launch -n 2 -- --steps 8 --save-at 4 --stop-at 4 --ckpt-dir ck
+    python examples/multihost.py launch -n 1 --devices-per-process 8 -- --steps 8 --ckpt-dir ck
 """
 
 from __future__ import annotations
@@ -31,204 +32,153 @@ import sys
 import time
 from typing import Any
 
-VOCAB, SEQ, DIM, HEADS, LAYERS, BATCH = 16, 9, 16, 2, 2, 16
+import jax
+import numpy as np
+import optax
+from flax import nnx
+from jax.sharding import AxisType, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+import jaxlrs
+from jaxlrs import averaging, layerwise
+
+VOCAB, SEQ, DIM, HEADS, LAYERS, BATCH, PEAK_LR, WARMUP = 16, 9, 16, 2, 2, 16, 3e-3, 2
 
 
-def parse_args(argv):
-  p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-  p.add_argument("--coordinator", help="HOST:PORT of process 0 (explicit initialize)")
-  p.add_argument("--num-processes", type=int, default=1)
-  p.add_argument("--process-id", type=int, default=0)
-  p.add_argument("--auto-initialize", action="store_true",
-                 help="jax.distributed.initialize() with no arguments (TPU pods, SLURM, ...)")
-  p.add_argument("--data", type=int, default=2, help="size of the 'data' mesh axis")
-  p.add_argument("--steps", type=int, default=8, help="total training steps")
-  p.add_argument("--ckpt-dir", help="orbax checkpoints (step_K); resumes from the latest")
-  p.add_argument("--restore-step", type=int, help="resume from this step, not the latest")
-  p.add_argument("--save-at", type=int, action="append", default=[], help="save after K steps")
-  p.add_argument("--stop-at", type=int, help="stop this run after K steps (resume later)")
-  p.add_argument("--inspect", action="store_true",
-                 help="compare the compiled step's collectives with plain optax.adamw's and "
-                 "check which state jit(tx.init) shards like the params")
-  p.add_argument("--report", help="folder for a JSON report per process")
-  return p.parse_args(argv)
+class Block(nnx.Module):
+  def __init__(self, rngs: nnx.Rngs):
+    self.norm1, self.norm2 = nnx.LayerNorm(DIM, rngs=rngs), nnx.LayerNorm(DIM, rngs=rngs)
+    self.attn = nnx.MultiHeadAttention(num_heads=HEADS, in_features=DIM, decode=False,
+                                       use_bias=False, rngs=rngs)
+    self.mlp1 = nnx.Linear(DIM, 4 * DIM, rngs=rngs)
+    self.mlp2 = nnx.Linear(4 * DIM, DIM, rngs=rngs)
+
+  def __call__(self, x, mask):
+    h = self.norm1(x)
+    x = x + self.attn(h, h, mask=mask)
+    return x + self.mlp2(jax.nn.gelu(self.mlp1(self.norm2(x))))
 
 
-def initialize(args) -> None:
-  import jax
+class Transformer(nnx.Module):
+  """Token and position embeddings, causal blocks, head (names fit the "nnx" depth preset)."""
 
-  if args.coordinator:
-    jax.distributed.initialize(args.coordinator, num_processes=args.num_processes,
-                               process_id=args.process_id, initialization_timeout=120)
-  elif args.auto_initialize:
-    jax.distributed.initialize()
+  def __init__(self, rngs: nnx.Rngs):
+    self.embed = nnx.Embed(VOCAB, DIM, rngs=rngs)
+    self.pos = nnx.Param(0.02 * jax.random.normal(rngs.params(), (SEQ - 1, DIM)))
+    self.layers = nnx.List([Block(rngs) for _ in range(LAYERS)])
+    self.norm = nnx.LayerNorm(DIM, rngs=rngs)
+    self.head = nnx.Linear(DIM, VOCAB, rngs=rngs)
 
-
-def make_mesh(data: int):
-  """A (data, fsdp) mesh whose fsdp axis spans the processes (every process holds a slice)."""
-  import jax
-  import numpy as np
-  from jax.sharding import Mesh
-
-  devices = sorted(jax.devices(), key=lambda d: (d.process_index, d.id))
-  n = jax.process_count()
-  grid = np.array(devices, dtype=object).reshape(n, data, -1).transpose(1, 0, 2)
-  return Mesh(grid.reshape(data, -1), ("data", "fsdp"))
+  def __call__(self, tokens):
+    x = self.embed(tokens) + self.pos[...]
+    mask = nnx.make_causal_mask(tokens)
+    for layer in self.layers:
+      x = layer(x, mask)
+    return self.head(self.norm(x))
 
 
-def build(args, mesh):
-  """Model, FSDP shardings, schedule, jaxlrs optimizer and the plain optax one to compare."""
-  import jax
-  import optax
-  from flax import nnx
-  from jax.sharding import NamedSharding
-  from jax.sharding import PartitionSpec as P
+# -- the program every process runs ------------------------------------------------------------
 
-  import jaxlrs
-  from jaxlrs import averaging, layerwise
 
-  class Block(nnx.Module):
-    def __init__(self, rngs):
-      self.norm1, self.norm2 = nnx.LayerNorm(DIM, rngs=rngs), nnx.LayerNorm(DIM, rngs=rngs)
-      self.attn = nnx.MultiHeadAttention(num_heads=HEADS, in_features=DIM, decode=False,
-                                         use_bias=False,
-                                         rngs=rngs)
-      self.mlp1, self.mlp2 = nnx.Linear(DIM, 4 * DIM, rngs=rngs), nnx.Linear(4 * DIM, DIM,
-                                                                            rngs=rngs)
+def make_mesh(data: int) -> jax.sharding.Mesh:
+  # Devices come ordered by process, so the leading fsdp axis spans the processes.
+  return jax.make_mesh((jax.device_count() // data, data), ("fsdp", "data"),
+                       axis_types=(AxisType.Auto, AxisType.Auto))
 
-    def __call__(self, x, mask):
-      h = self.norm1(x)
-      x = x + self.attn(h, h, mask=mask)
-      return x + self.mlp2(jax.nn.gelu(self.mlp1(self.norm2(x))))
 
-  class Transformer(nnx.Module):  # names fit the "nnx" depth-map preset
-    def __init__(self, rngs):
-      self.embed = nnx.Embed(VOCAB, DIM, rngs=rngs)
-      self.pos = nnx.Param(0.02 * jax.random.normal(rngs.params(), (SEQ - 1, DIM)))
-      self.layers = nnx.List([Block(rngs) for _ in range(LAYERS)])
-      self.norm = nnx.LayerNorm(DIM, rngs=rngs)
-      self.head = nnx.Linear(DIM, VOCAB, rngs=rngs)
+def fsdp_sharding(mesh, x) -> NamedSharding:
+  """Shard the largest dimension the fsdp axis divides (replicate scalars and the rest)."""
+  dims = [i for i in range(x.ndim) if x.shape[i] % mesh.shape["fsdp"] == 0]
+  best = max(dims, key=lambda i: x.shape[i], default=None)
+  return NamedSharding(mesh, P(*["fsdp" if i == best else None for i in range(x.ndim)]))
 
-    def __call__(self, tokens):
-      x = self.embed(tokens) + self.pos[...]
-      mask = nnx.make_causal_mask(tokens)
-      for layer in self.layers:
-        x = layer(x, mask)
-      return self.head(self.norm(x))
 
-  def init():
-    return nnx.split(Transformer(nnx.Rngs(0)))[1]
-
-  graphdef = nnx.graphdef(nnx.eval_shape(lambda: Transformer(nnx.Rngs(0))))
-  fsdp = mesh.shape["fsdp"]
-
-  def spec(x):  # FSDP: shard the largest dimension the fsdp axis divides, else replicate
-    dims = [i for i in range(x.ndim) if x.shape[i] % fsdp == 0]
-    if not dims:
-      return P()
-    best = max(dims, key=lambda i: x.shape[i])
-    return P(*[("fsdp" if i == best else None) for i in range(x.ndim)])
-
-  shardings = jax.tree.map(lambda x: NamedSharding(mesh, spec(x)), jax.eval_shape(init))
-  params = jax.jit(init, out_shardings=shardings)()
-
-  warmup = 2
-  schedule = jaxlrs.warmup(jaxlrs.cosine(init_value=3e-3, total_steps=args.steps - warmup,
-                                         end_value=3e-4), warmup_steps=warmup)
+def make_optimizer(params, total_steps: int):
+  """Warmup-cosine, LLRD x0.8 per block (scaled form), frozen token embedding, EMA 0.9."""
+  schedule = jaxlrs.warmup(jaxlrs.cosine(init_value=PEAK_LR, total_steps=total_steps - WARMUP,
+                                         end_value=PEAK_LR / 10), warmup_steps=WARMUP)
   depths = layerwise.depth_map(params, preset="nnx")
   multipliers = layerwise.freeze(layerwise.llrd_multipliers(depths, decay=0.8), [r"^embed/"])
-  tx = averaging.ema(layerwise.scaled(
-      lambda lr: optax.adamw(lr, weight_decay=0.01, mask=layerwise.decay_mask), schedule,
-      multipliers), decay=0.9)
-  plain = optax.adamw(optax.warmup_cosine_decay_schedule(0.0, 3e-3, warmup, args.steps, 3e-4),
-                      weight_decay=0.01)
 
-  def losses(p, tokens):  # one loss per sequence
-    logits = nnx.merge(graphdef, p)(tokens[:, :-1])
-    return optax.softmax_cross_entropy_with_integer_labels(logits, tokens[:, 1:]).mean(-1)
+  def adamw(lr):
+    return optax.adamw(lr, weight_decay=0.01, mask=layerwise.decay_mask)
 
-  def loss_fn(p, tokens):
-    return losses(p, tokens).mean()
-
-  def make_step(opt):
-    def step(p, opt_state, tokens):
-      loss, grads = jax.value_and_grad(loss_fn)(p, tokens)
-      updates, opt_state = opt.update(grads, opt_state, p)
-      return optax.apply_updates(p, updates), opt_state, loss
-    return jax.jit(step, donate_argnums=(0, 1))
-
-  batch_sharding = NamedSharding(mesh, P(("data", "fsdp")))
-
-  def init_state(opt, params):
-    # Optax creates its moments with zeros_like, which carries no sharding under jit: give the
-    # state its shardings (the FSDP rule depends only on shapes, so moments follow the params).
-    like = jax.tree.map(lambda x: NamedSharding(mesh, spec(x)), jax.eval_shape(opt.init, params))
-    return jax.jit(opt.init, out_shardings=like)(params)
-
-  return {"params": params, "tx": tx, "plain": plain, "schedule": schedule,
-          "init_state": init_state, "step": make_step(tx), "plain_step": make_step(plain),
-          "losses": jax.jit(losses), "batch_sharding": batch_sharding}
+  tx = averaging.ema(layerwise.scaled(adamw, schedule, multipliers), decay=0.9)
+  return tx, schedule
 
 
-def batch_at(step: int, sharding):
-  """The global batch of a step (each process materialises only its own devices' rows)."""
-  import jax
-  import numpy as np
+def plain_optimizer(total_steps: int) -> optax.GradientTransformation:
+  """The same schedule and AdamW from optax alone (for comparing compiled steps)."""
+  return optax.adamw(optax.warmup_cosine_decay_schedule(
+      0.0, PEAK_LR, WARMUP, total_steps, PEAK_LR / 10), weight_decay=0.01)
 
+
+def init_state(mesh, tx, params):
+  # optax creates its moments with zeros_like, which carries no sharding under jit: give the
+  # state its shardings (the FSDP rule depends only on shapes, so moments follow the params).
+  shardings = jax.tree.map(lambda x: fsdp_sharding(mesh, x), jax.eval_shape(tx.init, params))
+  return jax.jit(tx.init, out_shardings=shardings)(params)
+
+
+def batch_at(step: int, sharding) -> jax.Array:
+  """The global batch of a step; each process materialises only its own devices' rows."""
   rng = np.random.default_rng([1234, step])
-  start = rng.integers(VOCAB, size=(BATCH, 1))
-  stride = rng.integers(1, 4, size=(BATCH, 1))
+  start, stride = rng.integers(VOCAB, size=(BATCH, 1)), rng.integers(1, 4, size=(BATCH, 1))
   tokens = ((start + stride * np.arange(SEQ)) % VOCAB).astype(np.int32)
   return jax.make_array_from_callback(tokens.shape, sharding, lambda index: tokens[index])
 
 
-def _shard_sums(x):
-  """``(flat offset, replica id, checksum)`` of each shard of ``x`` held by this process.
+def make_fns(graphdef):
+  def losses(params, tokens):  # one loss per sequence
+    logits = nnx.merge(graphdef, params)(tokens[:, :-1])
+    return optax.softmax_cross_entropy_with_integer_labels(logits, tokens[:, 1:]).mean(-1)
 
-  The checksum is ``sum(bits[i] * (2654435761 i + 1)) mod 2**32`` over the shard's elements ``i``
-  (global flat indices): exact, and the shards' checksums add up to the whole array's.
-  """
-  import numpy as np
+  def train_step(tx):
+    def step(params, opt_state, tokens):
+      loss, grads = jax.value_and_grad(lambda p: losses(p, tokens).mean())(params)
+      updates, opt_state = tx.update(grads, opt_state, params)
+      return optax.apply_updates(params, updates), opt_state, loss
+    return jax.jit(step, donate_argnums=(0, 1))  # no out_shardings: XLA keeps the layout
 
-  index = np.arange(x.size, dtype=np.uint64).reshape(x.shape)
-  out = []
-  for s in x.addressable_shards:
-    data = np.asarray(s.data)
-    data = data if data.dtype.itemsize == 4 else data.astype(np.float32)
-    bits = np.ascontiguousarray(data).view(np.uint32).astype(np.uint64)
-    where = index[s.index]
-    weights = (where * np.uint64(2654435761) + np.uint64(1)) % np.uint64(2**32)
-    out.append((int(where.min()) if where.size else 0, s.replica_id,
-                int((bits * weights).sum() % np.uint64(2**32))))  # uint64 wraps: fine mod 2**32
-  return out
+  return jax.jit(losses), train_step
+
+
+# -- checks: checksums, collectives, shardings -------------------------------------------------
 
 
 def checksums(tree) -> tuple[dict[str, int], dict[str, list], bool]:
-  """Whole-array checksums of every leaf (the same for any mesh or number of processes), each
-  process's shard checksums, and whether all copies of every shard agree across all processes.
+  """Exact whole-array checksums of every leaf (equal for any mesh or process count), this
+  process's shard checksums, and whether all copies of every shard agree on all processes.
 
-  Only shard checksums leave the devices (gathered to every process); no array is gathered.
+  A shard's checksum is ``sum(bits[i] * (2654435761 i + 1)) mod 2**32`` over its elements ``i``
+  (global flat indices), so shard checksums add up to the array's. Only these numbers are
+  gathered across processes, never an array.
   """
-  import jax
-  import numpy as np
   from jax.experimental import multihost_utils
 
   leaves = jax.tree_util.tree_flatten_with_path(tree)[0]
-  local = [_shard_sums(x) for _, x in leaves]
-  table = np.array([[(off, rep, c) for off, rep, c in shards] for shards in local], np.int64)
-  gathered = table[None] if jax.process_count() == 1 else multihost_utils.process_allgather(
-      table)  # (processes, leaves, local devices, 3)
+  local = []
+  for _, x in leaves:
+    index, rows = np.arange(x.size, dtype=np.uint64).reshape(x.shape), []
+    for s in x.addressable_shards:
+      data = np.asarray(s.data)
+      bits = data.astype(np.float32) if data.dtype.itemsize != 4 else data
+      bits = np.ascontiguousarray(bits).view(np.uint32).astype(np.uint64)
+      weights = (index[s.index] * np.uint64(2654435761) + np.uint64(1)) % np.uint64(2**32)
+      rows.append((int(index[s.index].flat[0]) if x.size else 0, s.replica_id,
+                   int((bits * weights).sum() % np.uint64(2**32))))  # wraps mod 2**64: fine
+    local.append(rows)
+  table = np.array(local, np.int64)  # (leaves, local devices, 3)
+  every = table[None] if jax.process_count() == 1 else multihost_utils.process_allgather(table)
   totals, agree = {}, True
   for i, (path, _) in enumerate(leaves):
-    rows = gathered[:, i].reshape(-1, 3)
-    by_offset: dict[int, set] = {}
-    for off, _, c in rows:
-      by_offset.setdefault(int(off), set()).add(int(c))
-    agree &= all(len(v) == 1 for v in by_offset.values())
+    rows = every[:, i].reshape(-1, 3)
+    copies: dict[int, set] = {}
+    for offset, _, c in rows:
+      copies.setdefault(int(offset), set()).add(int(c))
+    agree &= all(len(c) == 1 for c in copies.values())
     totals[jax.tree_util.keystr(path)] = int(rows[rows[:, 1] == 0, 2].sum() % 2**32)
-  shards = {jax.tree_util.keystr(p): [[off, rep, c] for off, rep, c in sh]
-            for (p, _), sh in zip(leaves, local)}
+  shards = {jax.tree_util.keystr(p): rows for (p, _), rows in zip(leaves, local)}
   return totals, shards, bool(agree)
 
 
@@ -236,83 +186,101 @@ _COLLECTIVE = re.compile(r"=\s+(.*?)\s+(all-reduce|all-gather|reduce-scatter|col
                          r"|all-to-all|collective-broadcast)(?:-start)?\(")
 
 
-def collectives(compiled_text: str) -> collections.Counter:
-  """Collective ops of a compiled HLO module as (op, result shape) counts (layouts dropped)."""
+def collectives(compiled) -> collections.Counter:
+  """Collective ops of a compiled step as ``"op result-shape"`` counts (layouts dropped)."""
   return collections.Counter(f"{op} {re.sub(r'{[^}]*}', '', shape)}"
-                             for shape, op in _COLLECTIVE.findall(compiled_text))
+                             for shape, op in _COLLECTIVE.findall(compiled.as_text()))
 
 
-def restore(ckpt_dir: pathlib.Path, step: int, template):
-  """Restore ``(params, opt_state)`` at ``step`` into ``template``'s shapes and shardings."""
-  import jax
-  import orbax.checkpoint as ocp
+def sharded_like(params, tree) -> bool:
+  return all(a.sharding.is_equivalent_to(p.sharding, p.ndim)
+             for a, p in zip(jax.tree.leaves(tree), jax.tree.leaves(params), strict=True))
 
-  target = [jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding)
-            for x in jax.tree.leaves(template)]
-  with ocp.StandardCheckpointer() as ckpt:
-    leaves = ckpt.restore(ckpt_dir / f"step_{step}", target)
-  return jax.tree.unflatten(jax.tree.structure(template), leaves)
+
+def state_parts_sharded_like(params, opt_state) -> dict[str, bool]:
+  adam = opt_state.inner_state[0][0]  # ema(chain(adamw, scale_by_multipliers)) -> adam state
+  return {"average": sharded_like(params, opt_state.average),
+          "adam_mu": sharded_like(params, adam.mu), "adam_nu": sharded_like(params, adam.nu)}
+
+
+# -- checkpoints: every process writes and reads its own shards --------------------------------
 
 
 def save(ckpt_dir: pathlib.Path, step: int, state) -> None:
-  import jax
   import orbax.checkpoint as ocp
 
-  with ocp.StandardCheckpointer() as ckpt:  # every process writes its own shards
+  with ocp.StandardCheckpointer() as ckpt:
     ckpt.save(ckpt_dir / f"step_{step}", jax.tree.leaves(state))
 
 
+def restore(ckpt_dir: pathlib.Path, step: int, like):
+  """Restore into ``like``'s shapes and shardings (any mesh, any number of processes)."""
+  import orbax.checkpoint as ocp
+
+  target = [jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding)
+            for x in jax.tree.leaves(like)]
+  with ocp.StandardCheckpointer() as ckpt:
+    leaves = ckpt.restore(ckpt_dir / f"step_{step}", target)
+  return jax.tree.unflatten(jax.tree.structure(like), leaves)
+
+
+# -- training ----------------------------------------------------------------------------------
+
+
 def train(args) -> dict:
-  import jax
-
-  import jaxlrs
-  from jaxlrs import averaging
-
   clock = time.perf_counter()
-  initialize(args)
+  if args.coordinator:
+    jax.distributed.initialize(args.coordinator, num_processes=args.num_processes,
+                               process_id=args.process_id, initialization_timeout=120)
+  elif args.auto_initialize:
+    jax.distributed.initialize()
   mesh = make_mesh(args.data)
-  me, main_process = jax.process_index(), jax.process_index() == 0
-  say = print if main_process else (lambda *a, **k: None)
+  say = print if jax.process_index() == 0 else (lambda *a, **k: None)
   say(f"{jax.process_count()} process(es), {jax.device_count()} devices, mesh {dict(mesh.shape)}")
-  m = build(args, mesh)
-  params, tx = m["params"], m["tx"]
-  opt_state = m["init_state"](tx, params)
-  report: dict[str, Any] = {"process_index": me, "process_count": jax.process_count(),
-                            "mesh": dict(mesh.shape), "losses": {}, "lrs": {}, "checksums": {},
-                            "seconds": {"setup": time.perf_counter() - clock}}
-  first = 0
-  ckpt_dir = pathlib.Path(args.ckpt_dir).absolute() if args.ckpt_dir else None
-  saved = sorted(int(p.name[5:]) for p in ckpt_dir.glob("step_*")) if ckpt_dir and \
-      ckpt_dir.exists() else []
+  graphdef, abstract = nnx.split(nnx.eval_shape(lambda: Transformer(nnx.Rngs(0))))
+  params = jax.jit(lambda: nnx.state(Transformer(nnx.Rngs(0))),
+                   out_shardings=jax.tree.map(lambda x: fsdp_sharding(mesh, x), abstract))()
+  tx, schedule = make_optimizer(params, args.steps)
+  opt_state = init_state(mesh, tx, params)
+  losses, train_step = make_fns(graphdef)
+  batch_sharding = NamedSharding(mesh, P(("fsdp", "data")))
+  report: dict[str, Any] = {"process_index": jax.process_index(), "losses": {}, "lrs": {},
+                            "process_count": jax.process_count(), "mesh": dict(mesh.shape),
+                            "checksums": {}, "seconds": {"setup": time.perf_counter() - clock}}
+  first, ckpt_dir = 0, pathlib.Path(args.ckpt_dir).absolute() if args.ckpt_dir else None
+  saved = sorted(int(p.name[5:]) for p in ckpt_dir.glob("step_*")) if ckpt_dir else []
   if args.restore_step is not None or saved:
-    first = args.restore_step if args.restore_step is not None else saved[-1]
+    first = saved[-1] if args.restore_step is None else args.restore_step
     params, opt_state = restore(ckpt_dir, first, (params, opt_state))
     say(f"restored step {first} from {ckpt_dir}")
     report["checksums"]["restored"] = checksums((params, opt_state))[0]
-  batch = batch_at(first, m["batch_sharding"])
+  batch = batch_at(first, batch_sharding)
   # Per-sequence losses involve no cross-device arithmetic; their mean does (an all-reduce).
-  report["first_losses"] = checksums(m["losses"](params, batch))[0]
+  report["first_losses"] = checksums(losses(params, batch))[0]
   clock = time.perf_counter()
-  train_step = m["step"].lower(params, opt_state, batch).compile()  # compiled once, used below
+  step_fn = train_step(tx).lower(params, opt_state, batch).compile()  # compiled once
   report["seconds"]["compile"] = time.perf_counter() - clock
   if args.inspect:
-    bare = jax.jit(tx.init)(params)  # no out_shardings: which state follows the params?
-    report["bare_init_sharded_like_params"] = _sharded_parts(params, bare)
-    say(f"jit(tx.init) without out_shardings keeps the params' sharding: "
-        f"{report['bare_init_sharded_like_params']}")
-    plain_state = m["init_state"](m["plain"], params)
-    ours = collectives(train_step.as_text())
-    theirs = collectives(m["plain_step"].lower(params, plain_state, batch).compile().as_text())
+    report["bare_init_sharded_like_params"] = state_parts_sharded_like(
+        params, jax.jit(tx.init)(params))  # without out_shardings
+    plain = plain_optimizer(args.steps)
+    ours = collectives(step_fn)
+    theirs = collectives(train_step(plain).lower(
+        params, init_state(mesh, plain, params), batch).compile())
     report["collectives"] = {"jaxlrs": dict(ours), "plain": dict(theirs),
                              "extra": dict(ours - theirs)}
-    say(f"collectives in the step: {dict(ours)}; beyond plain optax.adamw: {dict(ours - theirs)}")
-  stop = args.steps if args.stop_at is None else min(args.stop_at, args.steps)
+    say(f"jit(tx.init) without out_shardings shards like the params: "
+        f"{report['bare_init_sharded_like_params']}")
+    say(f"{sum(ours.values())} collectives in the compiled step, "
+        f"{sum((ours - theirs).values())} more than with plain optax.adamw")
   clock = time.perf_counter()
-  for step in range(first, stop):
-    params, opt_state, loss = train_step(params, opt_state, batch_at(step, m["batch_sharding"]))
-    # The readers run where the state lives: nothing is copied to the host.
+  for step in range(first, min(args.steps, args.stop_at or args.steps)):
+    params, opt_state, loss = step_fn(params, opt_state, batch_at(step, batch_sharding))
+    # The readers run where the state lives and return global arrays: nothing is copied to a
+    # host (on GPU/TPU the guard would raise if it were; CPU arrays already live on the host).
     with jax.transfer_guard_device_to_host("disallow_explicit"):
-      lr, count = jaxlrs.current_lr(m["schedule"], opt_state), jaxlrs.step_count(opt_state)
+      lr, count = jaxlrs.current_lr(schedule, opt_state), jaxlrs.step_count(opt_state)
+    report["lr_on_devices"] = len(lr.sharding.device_set)
     report["losses"][step + 1], report["lrs"][step + 1] = float(loss), float(lr)
     say(f"step {int(count):3d}  loss {float(loss):.4f}  next lr {float(lr):.2e}")
     if ckpt_dir and step + 1 in args.save_at:
@@ -320,14 +288,12 @@ def train(args) -> dict:
       report["checksums"][f"saved_{step + 1}"] = checksums((params, opt_state))[0]
       say(f"saved step {step + 1} to {ckpt_dir}")
   report["seconds"]["train"] = time.perf_counter() - clock
-  report["state_sharded_like_params"] = _sharded_parts(params, opt_state)
+  report["state_sharded_like_params"] = state_parts_sharded_like(params, opt_state)
   with jax.transfer_guard_device_to_host("disallow_explicit"):
     average = averaging.averaged_params(opt_state, like=params)
-    ema_loss = m["losses"](average, batch_at(10**6, m["batch_sharding"])).mean()
-  report["average_sharding_kept"] = _sharded_like(params, average) and all(
-      a.dtype == p.dtype for a, p in zip(jax.tree.leaves(average), jax.tree.leaves(params)))
-  report["average_fully_addressable"] = any(a.is_fully_addressable
-                                            for a in jax.tree.leaves(average))
+    ema_loss = losses(average, batch_at(10**6, batch_sharding)).mean()
+  report["average_sharding_kept"] = sharded_like(params, average)
+  report["average_fully_addressable"] = any(a.is_fully_addressable for a in jax.tree.leaves(average))
   report["ema_loss"] = float(ema_loss)
   final, report["shards"], report["replicas_agree"] = checksums((params, opt_state))
   report["checksums"]["final"] = final
@@ -337,22 +303,32 @@ def train(args) -> dict:
   if args.report:
     out = pathlib.Path(args.report)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"process_{me}.json").write_text(json.dumps(report, indent=1))
+    (out / f"process_{jax.process_index()}.json").write_text(json.dumps(report, indent=1))
   return report
 
 
-def _sharded_like(params, tree) -> bool:
-  import jax
+def parse_args(argv):
+  p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+  p.add_argument("--coordinator", help="HOST:PORT of process 0 (explicit initialize)")
+  p.add_argument("--num-processes", type=int, default=1)
+  p.add_argument("--process-id", type=int, default=0)
+  p.add_argument("--auto-initialize", action="store_true",
+                 help="jax.distributed.initialize() with no arguments (TPU pods, SLURM, MPI)")
+  p.add_argument("--data", type=int, default=2, help="size of the 'data' mesh axis")
+  p.add_argument("--steps", type=int, default=8, help="total training steps")
+  p.add_argument("--ckpt-dir", help="orbax checkpoints (step_K); resumes from the latest")
+  p.add_argument("--restore-step", type=int, help="resume from this step, not the latest")
+  p.add_argument("--save-at", type=int, action="append", default=[], help="save after K steps")
+  p.add_argument("--stop-at", type=int, help="stop this run after K steps (resume later)")
+  p.add_argument("--inspect", action="store_true",
+                 help="compare the compiled step's collectives with plain optax.adamw's and "
+                 "check which state a bare jit(tx.init) shards like the params")
+  p.add_argument("--report", help="folder for a JSON report per process")
+  return p.parse_args(argv)
 
-  return all(a.sharding.is_equivalent_to(p.sharding, p.ndim)
-             for a, p in zip(jax.tree.leaves(tree), jax.tree.leaves(params), strict=True))
 
-
-def _sharded_parts(params, opt_state) -> dict[str, bool]:
-  """Whether the EMA and the Adam moments are sharded like the parameters."""
-  adam = opt_state.inner_state[0][0]  # ema(chain(adamw, scale_by_multipliers)) -> adam state
-  return {"average": _sharded_like(params, opt_state.average),
-          "adam_mu": _sharded_like(params, adam.mu), "adam_nu": _sharded_like(params, adam.nu)}
+# -- local launcher ----------------------------------------------------------------------------
 
 
 def launch(argv: list[str]) -> int:
@@ -361,12 +337,10 @@ def launch(argv: list[str]) -> int:
   p.add_argument("-n", "--num-processes", type=int, default=2)
   p.add_argument("--devices-per-process", type=int, default=4)
   p.add_argument("--timeout", type=float, default=600, help="seconds before all are stopped")
-  own, rest = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (
-      argv, [])
-  a = p.parse_args(own)
-  env = {**os.environ, "JAX_PLATFORMS": "cpu",
-         "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} "
-                      f"--xla_force_host_platform_device_count={a.devices_per_process}"}
+  split = argv.index("--") if "--" in argv else len(argv)
+  a, rest = p.parse_args(argv[:split]), argv[split + 1:]
+  env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} "
+         f"--xla_force_host_platform_device_count={a.devices_per_process}"}
   with socket.socket() as s:  # a free port for the coordinator
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -376,25 +350,22 @@ def launch(argv: list[str]) -> int:
         "--coordinator", f"127.0.0.1:{port}", "--num-processes", str(a.num_processes),
         "--process-id", str(i)]
     procs.append(subprocess.Popen([sys.executable, __file__, *dist, *rest], env=env))
-  deadline, codes = time.monotonic() + a.timeout, {}
+  deadline = time.monotonic() + a.timeout
   try:
-    while len(codes) < len(procs) and time.monotonic() < deadline:
-      for i, proc in enumerate(procs):
-        if i not in codes and proc.poll() is not None:
-          codes[i] = proc.returncode
-      if any(codes.values()):
+    while time.monotonic() < deadline and any(q.poll() is None for q in procs):
+      if any(q.poll() for q in procs):
         break  # one failed: the others would wait for it at the next collective
       time.sleep(0.1)
   finally:
-    for proc in procs:
-      if proc.poll() is None:
-        proc.kill()
-      proc.wait()
-  failed = {i: c for i, c in codes.items() if c} or (
-      {} if len(codes) == len(procs) else {"timeout": a.timeout})
-  if failed:
-    print(f"launch: failed {failed}", file=sys.stderr)
-  return 1 if failed else 0
+    for q in procs:
+      if q.poll() is None:
+        q.kill()
+      q.wait()
+  codes = [q.returncode for q in procs]
+  if any(codes):
+    print(f"launch: exit codes {codes}" + (" (timed out)" if time.monotonic() >= deadline
+                                           else ""), file=sys.stderr)
+  return int(any(codes))
 
 
 def main(argv: list[str] | None = None) -> int:

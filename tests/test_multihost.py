@@ -121,7 +121,9 @@ def test_readers_work_on_the_sharded_multiprocess_state(runs):
     np.testing.assert_allclose([lrs[k] for k in sorted(lrs)],
                                [expected(k) for k in sorted(lrs)], rtol=1e-6)
   for r in runs["A"]:
-    # averaged_params: sharded like the params, never gathered onto one process.
+    # Both are global arrays computed on the devices (the LR replicated on all 8, of which a
+    # process holds 4); averaged_params keeps the params' sharding: nothing gathered to a host.
+    assert r["lr_on_devices"] == 8
     assert r["average_sharding_kept"] and not r["average_fully_addressable"]
 
 
