@@ -174,3 +174,18 @@ def test_restore_into_one_process_with_another_mesh(runs):
   assert d["checksums"]["restored"] == a["checksums"][f"saved_{SAVE}"]
   np.testing.assert_allclose([d["losses"][k] for k in ("4", "5", "6")],
                              [a["losses"][k] for k in ("4", "5", "6")], rtol=1e-5)
+
+
+def test_readme_scaling_snippet_runs_on_8_devices():
+  readme = (ROOT / "README.md").read_text()
+  section = readme.split("<!-- BEGIN scaling -->")[1].split("<!-- END scaling -->")[0]
+  code = section.split("```python\n")[1].split("```")[0]
+  env = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu",
+         "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
+  r = subprocess.run([sys.executable, "-W", "error", "-c",
+                      "import jax, jax.numpy as jnp, optax, jaxlrs\n" + code],
+                     cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+  assert r.returncode == 0, r.stderr[-3000:]
+  lr, ema_spec, mu_spec = r.stdout.split(maxsplit=2)
+  assert float(lr) == pytest.approx(1e-5, rel=1e-6)  # warmup: 1e-3 * 1 / 100 after one update
+  assert ema_spec == "P('fsdp',)" and mu_spec.strip() == "P('fsdp',)"
