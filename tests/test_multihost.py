@@ -184,7 +184,7 @@ def test_readme_scaling_snippet_runs_on_8_devices():
          "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
   r = subprocess.run([sys.executable, "-W", "error", "-c",
                       "import jax, jax.numpy as jnp, optax, jaxlrs\n" + code],
-                     cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+                     cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
   assert r.returncode == 0, r.stderr[-3000:]
   lr, ema_spec, mu_spec = r.stdout.split(maxsplit=2)
   assert float(lr) == pytest.approx(1e-5, rel=1e-6)  # warmup: 1e-3 * 1 / 100 after one update
