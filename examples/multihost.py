@@ -65,7 +65,7 @@ class Transformer(nnx.Module):
   def __init__(self, rngs: nnx.Rngs):
     self.embed = nnx.Embed(VOCAB, DIM, rngs=rngs)
     self.pos = nnx.Param(0.02 * jax.random.normal(rngs.params(), (SEQ - 1, DIM)))
-    self.layers = nnx.List([Block(rngs) for _ in range(LAYERS)])
+    self.layers = getattr(nnx, "List", list)([Block(rngs) for _ in range(LAYERS)])  # flax<0.12
     self.norm = nnx.LayerNorm(DIM, rngs=rngs)
     self.head = nnx.Linear(DIM, VOCAB, rngs=rngs)
 
