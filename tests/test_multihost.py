@@ -9,8 +9,8 @@ processes) four times, A with C and then B with D concurrently, and compares the
   C  1 process, 8 devices, the same mesh: 6 steps from scratch, checkpoint at 6
   D  1 process, 8 devices, an (fsdp=8, data=1) mesh: restore A's step 3 (re-sharded), continue
 
-Each phase is bounded (8 minutes even on a crowded machine; about a minute on 2 idle cores) and
-every process it started is killed when it ends.
+Each phase is bounded (8 minutes, for a crowded machine; all runs together use about 85 s of
+CPU) and every process it started is killed when it ends.
 """
 
 import contextlib
