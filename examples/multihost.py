@@ -104,7 +104,7 @@ def make_optimizer(params, total_steps: int):
     return optax.adamw(lr, weight_decay=0.01, mask=layerwise.decay_mask)
 
   tx = averaging.ema(layerwise.scaled(adamw, schedule, multipliers), decay=0.9)
-  return tx, schedule
+  return tx, schedule, multipliers
 
 
 def plain_optimizer(total_steps: int) -> optax.GradientTransformation:
@@ -240,11 +240,12 @@ def train(args) -> dict:
   graphdef, abstract = nnx.split(nnx.eval_shape(lambda: Transformer(nnx.Rngs(0))))
   params = jax.jit(lambda: nnx.state(Transformer(nnx.Rngs(0))),
                    out_shardings=jax.tree.map(lambda x: fsdp_sharding(mesh, x), abstract))()
-  tx, schedule = make_optimizer(params, args.steps)
+  tx, schedule, multipliers = make_optimizer(params, args.steps)
   opt_state = init_state(mesh, tx, params)
   losses, train_step = make_fns(graphdef)
   batch_sharding = NamedSharding(mesh, P(("fsdp", "data")))
   report: dict[str, Any] = {"process_index": jax.process_index(), "losses": {}, "lrs": {},
+                            "lr_range": {}, "embed_lr": {},
                             "process_count": jax.process_count(), "mesh": dict(mesh.shape),
                             "checksums": {}, "seconds": {"setup": time.perf_counter() - clock}}
   first, ckpt_dir = 0, pathlib.Path(args.ckpt_dir).absolute() if args.ckpt_dir else None
@@ -279,9 +280,13 @@ def train(args) -> dict:
     # The readers run where the state lives and return global arrays: nothing is copied to a
     # host (on GPU/TPU the guard would raise if it were; CPU arrays already live on the host).
     with jax.transfer_guard_device_to_host("disallow_explicit"):
-      lr, count = jaxlrs.current_lr(schedule, opt_state), jaxlrs.step_count(opt_state)
+      lr, count = jaxlrs.current_lr(opt_state, schedule), jaxlrs.step_count(opt_state)
+      lo, hi = jaxlrs.lr_range(opt_state, schedule, multipliers=multipliers)  # over layers
+      per_param = jaxlrs.current_lr(opt_state, schedule, multipliers=multipliers)
     report["lr_on_devices"] = len(lr.sharding.device_set)
     report["losses"][step + 1], report["lrs"][step + 1] = float(loss), float(lr)
+    report["lr_range"][step + 1] = [float(lo), float(hi)]
+    report["embed_lr"][step + 1] = float(per_param["embed"]["embedding"])
     say(f"step {int(count):3d}  loss {float(loss):.4f}  next lr {float(lr):.2e}")
     if ckpt_dir and step + 1 in args.save_at:
       save(ckpt_dir, step + 1, (params, opt_state))

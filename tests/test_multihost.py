@@ -111,8 +111,8 @@ def test_every_process_holds_the_same_state(runs):
 
 
 def test_readers_work_on_the_sharded_multiprocess_state(runs):
-  # current_lr/step_count under a device-to-host transfer guard, on the global state: the LR of
-  # the next update is the warmup-cosine value at the number of updates applied.
+  # current_lr/lr_range/step_count on the global state: the LR of the next update is the
+  # warmup-cosine value at the number of updates applied.
   def expected(k):
     if k <= 2:
       return 3e-3 * k / 2
@@ -123,6 +123,11 @@ def test_readers_work_on_the_sharded_multiprocess_state(runs):
     assert sorted(lrs) == list(range(1, STEPS + 1))
     np.testing.assert_allclose([lrs[k] for k in sorted(lrs)],
                                [expected(k) for k in sorted(lrs)], rtol=1e-6)
+    # With the LLRD multipliers: the lowest live rate is the position embedding's (depth 0 of
+    # 2 blocks: 0.8**2), the highest the head's; the frozen token embedding gets 0.
+    for k, (lo, hi) in r["lr_range"].items():
+      np.testing.assert_allclose([lo, hi], [0.64 * lrs[int(k)], lrs[int(k)]], rtol=1e-6)
+    assert set(r["embed_lr"].values()) == {0.0}
   for r in runs["A"]:
     # Both are global arrays computed on the devices (the LR replicated on all 8, of which a
     # process holds 4); averaged_params keeps the params' sharding: nothing gathered to a host.
