@@ -9,9 +9,9 @@ import pytest
 
 import jaxlrs
 
-MODULES = ["_core.base", "_core.config", "_core.summary", "_curves", "_shapes", "_piecewise",
-           "_compose", "_arithmetic", "_join", "_cyclic", "_recipes", "_hyperparams", "_reading",
-           "_plateau", "_training", "plotting", "compat.hf", "averaging", "layerwise"]
+MODULES = ["_core.base", "_core.config", "_core.summary", "_curves", "_shapes", "_decays",
+           "_piecewise", "_compose", "_arithmetic", "_join", "_cyclic", "_recipes", "_hyperparams",
+           "_reading", "_plateau", "_training", "plotting", "compat.hf", "averaging", "layerwise"]
 
 
 @pytest.mark.parametrize("name", MODULES)
