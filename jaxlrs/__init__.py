@@ -8,12 +8,12 @@ from ._core import summary as summary
 from ._curves import SHAPES as SHAPES
 from ._shapes import constant as constant
 from ._shapes import cosine as cosine
-from ._shapes import exponential as exponential
-from ._shapes import inverse_time as inverse_time
 from ._shapes import linear as linear
 from ._shapes import polynomial as polynomial
-from ._shapes import rsqrt as rsqrt
-from ._shapes import step_decay as step_decay
+from ._decays import exponential as exponential
+from ._decays import inverse_time as inverse_time
+from ._decays import rsqrt as rsqrt
+from ._decays import step_decay as step_decay
 from ._piecewise import multistep as multistep
 from ._piecewise import piecewise_constant as piecewise_constant
 from ._piecewise import piecewise_linear as piecewise_linear

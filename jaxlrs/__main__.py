@@ -75,14 +75,13 @@ def build(spec: str, args: argparse.Namespace):
   return jaxlrs.from_config(config)
 
 
-def _horizon(schedule, args) -> int:
-  if args.total_steps is not None:
-    return args.total_steps
-  for key in ("total_steps", "decay_steps", "cycle_steps"):
-    value = getattr(schedule, key, None)
-    if isinstance(value, int):
-      return int(value * 1.2) + 1
-  return 1000
+def plotted_steps(schedule, total_steps: int | None = None) -> int:
+  """How many steps ``show`` and ``plot`` draw: ``--total-steps``, else the schedule's own
+  :meth:`~jaxlrs.Schedule.horizon` with a fifth more to show what follows (at least 10)."""
+  if total_steps is not None:
+    return total_steps
+  horizon = schedule.horizon()
+  return max(10, horizon + -(-horizon // 5))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
   parser.add_argument("--learning-rate", type=float, help="base learning rate (hf, sambaflow)")
   parser.add_argument("--warmup-steps", type=int, help="warmup steps (hf, sambaflow)")
   parser.add_argument("--total-steps", type=int,
-                      help="training steps (hf, sambaflow) and the plotted range")
+                      help="training steps (hf, sambaflow) and the plotted range (default: the "
+                           "schedule's horizon plus a fifth)")
   parser.add_argument("--arg", action="append", metavar="KEY=VALUE",
                       help="extra keyword argument for the recipe (repeatable)")
   parser.add_argument("-o", "--output", default="lr.png", help="PNG path for plot")
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
   args = parser.parse_args(argv)
   try:
     schedule = build(args.spec, args)
-    horizon = _horizon(schedule, args)
+    horizon = plotted_steps(schedule, args.total_steps)
     if args.command == "show":
       import numpy as np
 

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from ._core import (
-    Schedule, child_field, fraction, require_nonnegative_steps, require_positive_steps,
+    Schedule, child_field, fraction, require, require_nonnegative_steps, require_positive_steps,
     static_field, steps_field, value_field)
 from ._curves import check_shape, decay, rise
 
@@ -76,14 +76,18 @@ class warmup(Schedule, kind="warmup"):
   With ``shape="linear"`` and ``init_value=0`` this is the Hugging Face warmup
   (``lr * step / warmup_steps``). ``warmup_steps=0`` means no warmup. The rise follows the curve
   backwards in time (see :mod:`jaxlrs._curves`): ``1-sqrt`` gives
-  ``v0 + (s(0) - v0)(1 - sqrt(1 - t / w))``, the Hugging Face WSD warmup. To warm up *over* the
-  start of a schedule without delaying it, use :class:`warmup_multiplier`.
+  ``v0 + (s(0) - v0)(1 - sqrt(1 - t / w))``, the Hugging Face WSD warmup.
+
+  With ``delay=False`` the warmup replaces the first ``warmup_steps`` of ``schedule`` instead of
+  delaying it: ``f(t) = s(t)`` for ``t >= w`` (timm's ``warmup_prefix=False``). To scale the start
+  of a schedule by a rising factor instead, use :class:`warmup_multiplier`.
 
   Args:
     schedule: the schedule to warm up into (any jaxlrs schedule or callable of the step).
     warmup_steps: a non-negative int.
     init_value: value at step 0.
     shape: a registered curve shape (``exponential`` needs ``init_value > 0``).
+    delay: start ``schedule`` after the warmup (default) or run it on the same clock.
 
   Raises:
     ValueError: negative ``warmup_steps``, unknown ``shape``, ``init_value <= 0`` with
@@ -100,18 +104,22 @@ class warmup(Schedule, kind="warmup"):
   warmup_steps: int = steps_field()
   init_value: float = value_field(default=0.0)
   shape: str = static_field(default="linear")
+  delay: bool = static_field(default=True)
 
   def _check(self):
     require_nonnegative_steps("warmup_steps", self.warmup_steps)
     check_shape("shape", self.shape, init_value=self.init_value)
+    require(isinstance(self.delay, bool), "delay", self.delay, "a bool")
 
   def _value(self, t):
     target = self.schedule._value(jnp.zeros_like(t))
-    after = self.schedule._value(jnp.maximum(t - self.warmup_steps, 0))
+    after = self.schedule._value(jnp.maximum(t - self.warmup_steps, 0) if self.delay else t)
     return warmup_value(t, self.warmup_steps, self.init_value, target, after, self.shape)
 
   def horizon(self) -> int:
-    return self.warmup_steps + self.schedule.horizon()
+    if self.delay:
+      return self.warmup_steps + self.schedule.horizon()
+    return max(self.warmup_steps, self.schedule.horizon())
 
 
 class warmup_multiplier(Schedule, kind="warmup_multiplier"):

@@ -268,4 +268,5 @@ class one_cycle(Schedule, kind="one_cycle"):
     return out
 
   def horizon(self) -> int:
-    return self.total_steps
+    """``T - 1``, where the last phase ends (PyTorch's phase ends)."""
+    return max(self.total_steps - 1, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -9,7 +10,8 @@ import numpy as np
 from ._core import check_steps, require
 
 ScheduleLike = Callable[[Any], Any]
-_MARKS = "*o+x#@%&"
+# One distinct mark per schedule; more schedules than marks is an error, never a silent drop.
+_MARKS = "*o+x#@%&" + string.ascii_uppercase + string.digits
 
 
 def _named(schedules: Any, labels: Sequence[str] | None) -> list[tuple[str, ScheduleLike]]:
@@ -84,6 +86,20 @@ def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None
                   width: int = 72, height: int = 16) -> str:
   """A text plot of one or several schedules (one mark per schedule), returned as a string.
 
+  Args:
+    schedules: a schedule (or any callable of the step), a list of them, or a dict
+      ``label -> schedule``; up to 44 of them, each drawn with its own mark.
+    total_steps: steps ``0 .. total_steps - 1`` are plotted.
+    labels: legend labels for a list (default: the schedules' reprs).
+    width: plot columns (``>= 8``).
+    height: plot rows (``>= 3``).
+
+  Returns:
+    The plot, its step axis and a legend line per schedule, as one string.
+
+  Raises:
+    ValueError: more schedules than marks, a bad size, or labels not matching the schedules.
+
   Example:
     >>> s = jaxlrs.linear(1.0, end_value=0.0, total_steps=10)
     >>> text = jaxlrs.plot_terminal(s, 10, width=20, height=5)
@@ -94,6 +110,8 @@ def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None
   require(width >= 8, "width", width, ">= 8")
   require(height >= 3, "height", height, ">= 3")
   items = _named(schedules, labels)
+  require(len(items) <= len(_MARKS), "schedules", f"{len(items)} schedules",
+          f"at most {len(_MARKS)} (one mark each)")
   steps, curves = _curves(items, total_steps)
   lo = min(float(c.min()) for c in curves)
   hi = max(float(c.max()) for c in curves)

@@ -9,11 +9,11 @@ import pytest
 
 import jaxlrs
 
-MODULES = ["_core.base", "_core.config", "_core.summary", "_curves", "_shapes", "_piecewise",
-           "_compose", "_arithmetic", "_join", "_cyclic", "_recipes", "_hyperparams", "_reading",
-           "_plateau", "_training", "plotting", "compat.hf", "averaging", "_batch_norm", "layerwise",
-           "layerwise._tree", "layerwise._rules", "layerwise._depths", "layerwise._multipliers",
-           "layerwise._transforms", "layerwise._plan", "layerwise._reinit"]
+MODULES = ["_core.base", "_core.config", "_core.summary", "_curves", "_shapes", "_decays",
+           "_piecewise", "_compose", "_arithmetic", "_join", "_cyclic", "_recipes", "_hyperparams",
+           "_reading", "_plateau", "_training", "plotting", "compat.hf", "averaging", "_batch_norm",
+           "layerwise", "layerwise._tree", "layerwise._rules", "layerwise._depths",
+           "layerwise._multipliers", "layerwise._transforms", "layerwise._plan", "layerwise._reinit"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -168,3 +168,42 @@ def test_gallery_prints_every_kind_and_writes_png(tmp_path):
   assert (tmp_path / "gallery.png").stat().st_size > 10_000
   kinds = {type(s).__name__ for s in gallery.gallery(200).values()}
   assert {"warmup", "join", "cyclic", "one_cycle", "swa_schedule", "noisy", "product"} <= kinds
+
+
+def test_plot_terminal_draws_and_labels_more_than_eight_schedules():
+  # It used to zip with 8 marks and silently drop every schedule after the 8th.
+  schedules = {f"s{i}": jaxlrs.constant(float(i)) for i in range(12)}
+  text = jaxlrs.plot_terminal(schedules, 10, width=20, height=12)
+  lines = text.splitlines()
+  legend = lines[-12:]
+  assert [line.split()[-1] for line in legend] == list(schedules)
+  marks = [line.split()[0] for line in legend]
+  assert len(set(marks)) == 12
+  plot_rows = "".join(line.split("|", 1)[1] for line in lines[:12])
+  assert all(m in plot_rows for m in marks)
+  with pytest.raises(ValueError, match="schedules"):
+    jaxlrs.plot_terminal([jaxlrs.constant(1.0)] * 45, 10)
+
+
+@pytest.mark.parametrize("config,horizon", [
+    # An exponential with period 10 and rate 0.5 falls to a tenth in 34 steps (was 13 plotted).
+    ({"kind": "exponential", "init_value": 1.0, "decay_rate": 0.5, "period_steps": 10}, 34),
+    # A composite's horizon is its own (was 1000 for every kind without a total_steps field).
+    (jaxlrs.warmup(jaxlrs.cosine(1.0, total_steps=90), warmup_steps=10).to_config(), 100),
+    (jaxlrs.join([jaxlrs.constant(1.0), jaxlrs.linear(1.0, end_value=0.0, total_steps=40)],
+                 boundaries=[60]).to_config(), 100),
+])
+def test_cli_plots_the_schedules_own_horizon(config, horizon, capsys):
+  from jaxlrs.__main__ import main
+
+  assert jaxlrs.from_config(config).horizon() == horizon
+  assert main(["show", json.dumps(config)]) == 0
+  out = capsys.readouterr().out
+  shown = horizon + -(-horizon // 5)
+  assert f"over {shown} steps" in out
+  lines = out.splitlines()
+  start = next(i for i, line in enumerate(lines) if line.split() == ["step", "value"]) + 1
+  end = next(i for i in range(start, len(lines)) if "|" in lines[i])  # the plot starts
+  assert int(lines[end - 1].split()[0]) == shown - 1  # the table's last step
+  assert main(["show", json.dumps(config), "--total-steps", "7"]) == 0
+  assert "over 7 steps" in capsys.readouterr().out

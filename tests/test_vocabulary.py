@@ -257,3 +257,44 @@ def test_gradients_match_central_finite_differences(kind):
       _fd_check(s, h_leaf=1e-3, rtol=2e-3, atol=1e-5)
     else:
       _fd_check(s)
+
+
+# --- horizon: every kind answers it ------------------------------------------------------------
+
+NEVER_SETTLE = {"exponential", "inverse_time", "rsqrt", "cyclic", "polynomial"}
+
+
+@pytest.mark.parametrize("kind", SERIALISABLE)
+def test_every_kind_answers_its_horizon(kind):
+  s = EXAMPLES[kind]
+  h = s.horizon()
+  assert isinstance(h, int) and h >= 0
+  if kind in NEVER_SETTLE:
+    assert h > 0
+    return
+  far = np.asarray(s(10**6))
+  if kind != "noisy":
+    np.testing.assert_array_equal(np.asarray(s(np.arange(h, h + 30))), np.full(30, far))
+  if h > 0 and kind not in ("noisy", "constant", "clip"):  # clipping may settle earlier
+    assert np.asarray(s(h - 1)) != far  # the horizon is the first step of the hold
+
+
+def test_horizons_of_decays_without_end():
+  assert jaxlrs.exponential(1.0, decay_rate=0.5, period_steps=10).horizon() == 34
+  assert jaxlrs.exponential(1.0, decay_rate=0.5, period_steps=10, staircase=True).horizon() == 40
+  assert jaxlrs.exponential(1.0, decay_rate=0.5, period_steps=10, end_value=0.25).horizon() == 20
+  assert jaxlrs.inverse_time(1.0, decay_rate=0.5, period_steps=10).horizon() == 180
+  assert jaxlrs.rsqrt(1.0, timescale_steps=10).horizon() == 990
+  assert jaxlrs.cyclic(0.1, peak_value=1.0, rise_steps=5, fall_steps=10).horizon() == 30
+  with pytest.raises(ValueError, match="horizon"):
+    jaxlrs.from_callable(lambda t: t).horizon()
+
+
+def test_warmup_without_delay_overrides_the_start():
+  # timm's warmup_prefix=False: the warmup replaces the first steps of a schedule on one clock.
+  base = jaxlrs.cosine(1.0, total_steps=90, end_value=0.1)
+  s = jaxlrs.warmup(base, warmup_steps=10, init_value=0.01, delay=False)
+  t = np.arange(0, 120)
+  want = np.where(t < 10, 0.01 + (1.0 - 0.01) * t / 10, np.asarray(base(t), np.float64))
+  close(s(t), want, rtol=2e-6)
+  assert s.horizon() == 90

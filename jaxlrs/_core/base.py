@@ -129,8 +129,9 @@ class Schedule:
   def horizon(self) -> int:
     """The number of steps that shows this schedule's whole course.
 
-    For a finite schedule: the first step from which it holds its final value. For one that
-    never settles: its characteristic length (two cycles of a periodic schedule; the steps a
+    For a finite schedule: a step from which it holds its final value (the first one, except
+    where clipping settles a composite earlier). For one that never settles: its
+    characteristic length (two cycles of a periodic schedule; the steps a
     decay without end takes to fall to a tenth of its start). ``python -m jaxlrs`` and plots
     use it as their default range.
     """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _compose, _cyclic, _join, _recipes, _shapes
+from .. import _compose, _cyclic, _decays, _join, _recipes, _shapes
 from .._core import Schedule, check_steps, check_value, require
 from ._args import positive_steps
 
@@ -137,7 +137,7 @@ def get_inverse_sqrt_schedule(learning_rate: float, num_warmup_steps: int,
   """
   w = _steps("num_warmup_steps", num_warmup_steps)
   timescale = (w or 10_000) if timescale is None else positive_steps("timescale", timescale)
-  return _with_warmup(_shapes.rsqrt(learning_rate, timescale_steps=timescale), w)
+  return _with_warmup(_decays.rsqrt(learning_rate, timescale_steps=timescale), w)
 
 
 def _min_lr_rate(learning_rate: float, min_lr: float | None, min_lr_rate: float | None) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .. import _compose, _cyclic, _piecewise, _shapes
+from .. import _compose, _cyclic, _decays, _piecewise, _shapes
 from .._core import Schedule, check_steps, check_value, require
 from ._args import positive_steps
 
@@ -20,7 +20,7 @@ __all__ = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "Inv
 def ExponentialDecay(initial_learning_rate: float, decay_steps: int, decay_rate: float,  # noqa: N802
                      staircase: bool = False) -> Schedule:
   """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored if ``staircase``)."""
-  return _shapes.exponential(initial_learning_rate, decay_rate=decay_rate,
+  return _decays.exponential(initial_learning_rate, decay_rate=decay_rate,
                              period_steps=positive_steps("decay_steps", decay_steps),
                              staircase=staircase)
 
@@ -46,7 +46,7 @@ def PolynomialDecay(initial_learning_rate: float, decay_steps: int,  # noqa: N80
 def InverseTimeDecay(initial_learning_rate: float, decay_steps: int, decay_rate: float,  # noqa: N802
                      staircase: bool = False) -> Schedule:
   """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (Keras)."""
-  return _shapes.inverse_time(initial_learning_rate, decay_rate=decay_rate,
+  return _decays.inverse_time(initial_learning_rate, decay_rate=decay_rate,
                               period_steps=positive_steps("decay_steps", decay_steps),
                               staircase=staircase)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import collections
 from typing import Any, Callable, Sequence
 
-from .. import _cyclic, _join, _piecewise, _shapes
+from .. import _cyclic, _decays, _join, _piecewise, _shapes
 from .._core import Schedule, check_steps, check_value, require
 from ._args import positive_steps
 
@@ -38,7 +38,7 @@ __all__ = ["StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "
 
 def StepLR(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:  # noqa: N802
   """``lr * gamma ** (k // step_size)`` (PyTorch ``StepLR``)."""
-  return _shapes.step_decay(lr, period_steps=positive_steps("step_size", step_size),
+  return _decays.step_decay(lr, period_steps=positive_steps("step_size", step_size),
                             decay_rate=gamma)
 
 
@@ -85,7 +85,7 @@ def LinearLR(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, 
 
 def ExponentialLR(lr: float, gamma: float) -> Schedule:  # noqa: N802
   """``lr * gamma ** k`` (PyTorch ``ExponentialLR``)."""
-  return _shapes.exponential(lr, decay_rate=gamma, period_steps=1)
+  return _decays.exponential(lr, decay_rate=gamma, period_steps=1)
 
 
 def PolynomialLR(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:  # noqa: N802
