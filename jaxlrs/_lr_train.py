@@ -3,6 +3,7 @@ model, the optimizer built from a schedule, argument checks, batches and a progr
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import sys
@@ -86,7 +87,11 @@ class Problem:
       return params
     from flax import nnx
 
-    return nnx.merge(self.graphdef, params, rest)
+    # copy=True: fresh Variables inside the current trace, so the model may update its own state
+    # (batch statistics, RNG counts) under jax.grad; older flax has no such argument.
+    if "copy" in inspect.signature(nnx.merge).parameters:
+      return nnx.merge(self.graphdef, params, rest, copy=True)
+    return nnx.merge(self.graphdef, params, rest)  # pragma: no cover - flax < 0.11
 
   def loss(self, params: Any, rest: Any, batch: Any) -> tuple[jax.Array, Any]:
     model = self.model(params, rest)
