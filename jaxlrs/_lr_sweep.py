@@ -119,8 +119,8 @@ class SweepResult:
   def __str__(self) -> str:
     head = f"{self.name:>22}  {'final loss':>11}" + ("" if self.scores is None else
                                                      f"  {'score':>11}")
-    lines = [f"sweep of {self.name}: {len(self.values)} runs x {self.num_steps} steps, "
-             f"{self.seconds:.1f} s", head]
+    lines = [(f"sweep of {self.name}: {len(self.values)} runs x {self.num_steps} steps, "
+              f"{self.seconds:.1f} s"), head]
     best = None if self.diverged.all() else self.best_index
     for k, v in enumerate(self.values):
       mark = "  <- best" if k == best else ("  diverged" if self.diverged[k] else "")
@@ -250,7 +250,7 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
     for n, idx in enumerate(passes):
       padded = idx + [idx[-1]] * (chunk - len(idx))  # one shape per structure: one compile
       stacked = _stack([scheds[k] for k in padded])
-      p, rest = jax.tree.map(lambda x: jnp.broadcast_to(x, (len(padded), *jnp.shape(x))),
+      p, rest = jax.tree.map(lambda x, c=len(padded): jnp.broadcast_to(x, (c, *jnp.shape(x))),
                              (problem.params, problem.rest))
       opt_state = vinit(stacked)
       iterator = iter(cache) if (one_shot and n > 0) else batch_iterator(batches)
