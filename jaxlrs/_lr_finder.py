@@ -34,7 +34,8 @@ class LRFinderResult:
   method: str  # the default suggestion method
   skip_start: int
   skip_end: int
-  seconds: float
+  seconds: float  # wall time of the test, compile included
+  compile_seconds: float  # the first step's call: tracing and compiling
 
   @property
   def stopped_early(self) -> bool:
@@ -223,6 +224,7 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
     ramp = jaxlrs.linear(init_value=min_lr, end_value=max_lr, total_steps=num_steps - 1)
   tx = build(ramp)
   step = jax.jit(problem.train_step(tx))
+  all_lrs = np.asarray(ramp(np.arange(num_steps)), np.float64)
 
   start = time.perf_counter()
   p, rest, opt_state = problem.params, problem.rest, tx.init(problem.params)
@@ -244,7 +246,7 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
               f"smoothed loss {smoothed:.4g} > {diverge_factor:g} x best {best:.4g}")
     return None
 
-  pending = None
+  pending, compile_seconds = None, 0.0
   try:
     for i in range(num_steps):
       batch = next(iterator, _END)
@@ -254,7 +256,12 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
           raise ran_out(i, num_steps)
         pending = None
         break
-      p, rest, opt_state, loss = step(p, rest, opt_state, batch)
+      if i == 0:
+        first = time.perf_counter()
+        p, rest, opt_state, loss = step(p, rest, opt_state, batch)
+        compile_seconds = time.perf_counter() - first
+      else:
+        p, rest, opt_state, loss = step(p, rest, opt_state, batch)
       if pending is not None:  # read the previous loss while this step runs
         stop_reason = record(pending)
         if stop_reason is not None:
@@ -265,12 +272,12 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
       record(pending)  # the last step: nothing left to stop
   finally:
     bar.close()
+  seconds = time.perf_counter() - start
   raw = np.asarray(losses)
-  lrs = np.asarray(ramp(np.arange(len(raw))), np.float64)
-  return LRFinderResult(lrs=lrs, losses=raw, smoothed=suggest_lib.smooth(raw, smoothing),
+  return LRFinderResult(lrs=all_lrs[: len(raw)], losses=raw, smoothed=suggest_lib.smooth(raw, smoothing),
                         num_steps=num_steps, mode=mode, stop_reason=stop_reason, method=method,
                         skip_start=skip_start, skip_end=skip_end,
-                        seconds=time.perf_counter() - start)
+                        seconds=seconds, compile_seconds=compile_seconds)
 
 
 _END = object()

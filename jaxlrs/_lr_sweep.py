@@ -26,7 +26,7 @@ class SweepResult:
   ``losses[k, i]`` is run ``k``'s training loss on batch ``i`` (before update ``i``);
   ``final_losses[k]`` the mean of its last ``max(1, num_steps // 10)`` losses; ``scores[k]`` is
   ``eval_fn`` on its final parameters (None without ``eval_fn``). Runs are ranked by ``scores``
-  (else ``final_losses``), lowest first unless ``maximize``; non-finite runs rank last.
+  (else ``final_losses``), lowest first unless ``maximize``; diverged runs rank last.
   """
 
   values: np.ndarray
@@ -36,7 +36,8 @@ class SweepResult:
   maximize: bool
   name: str
   num_steps: int
-  seconds: float
+  seconds: float  # wall time, compile included
+  compile_seconds: float  # the first calls of the vmapped init and step: tracing and compiling
 
   @property
   def criterion(self) -> np.ndarray:
@@ -44,9 +45,12 @@ class SweepResult:
 
   @property
   def diverged(self) -> np.ndarray:
-    """True for runs whose training loss or score became non-finite."""
-    bad = ~np.all(np.isfinite(self.losses), axis=1)
-    return bad | ~np.isfinite(self.criterion)
+    """True for runs whose training loss or score became non-finite, or whose final loss is over
+    4 times their first (the range test's factor)."""
+    bad = ~np.all(np.isfinite(self.losses), axis=1) | ~np.isfinite(self.criterion)
+    with np.errstate(invalid="ignore", over="ignore"):
+      grew = self.final_losses > self.losses[:, 0] + 3 * np.abs(self.losses[:, 0])
+    return bad | grew
 
   @property
   def best_index(self) -> int:
@@ -64,22 +68,20 @@ class SweepResult:
 
   def plot(self, ax: Any = None, curves: bool = True):
     """The criterion against the swept value (log axis when the values are log-spaced), the best
-    marked; with ``curves`` (and no ``ax``) a second panel of the training-loss curves. Returns
-    the matplotlib ``Figure``.
+    marked; with ``curves`` (and no ``ax``) a second panel, :meth:`plot_losses`. Returns the
+    matplotlib ``Figure``.
 
     Raises:
       ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
     """
-    try:
-      import matplotlib.pyplot as plt
-    except ImportError as e:  # pragma: no cover - exercised without matplotlib only
-      raise ImportError('SweepResult.plot needs matplotlib: pip install "jaxlrs[plot]"') from e
+    plt = _pyplot()
     if ax is None:
       fig, axes = plt.subplots(1, 2 if curves else 1, figsize=(11 if curves else 6, 4),
                                squeeze=False)
-      ax, ax_curves = axes[0, 0], (axes[0, 1] if curves else None)
-    else:
-      fig, ax_curves = ax.figure, None
+      ax = axes[0, 0]
+      if curves:
+        self.plot_losses(axes[0, 1])
+    fig = ax.figure
     label = ("score (eval_fn)" if self.scores is not None else
              f"final training loss (last {max(1, self.num_steps // 10)} steps)")
     ok = ~self.diverged
@@ -98,18 +100,24 @@ class SweepResult:
     ax.set_title(f"sweep: {len(self.values)} runs x {self.num_steps} steps", fontsize="medium")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    if ax_curves is not None:
-      for k, v in enumerate(self.values):
-        ax_curves.plot(np.arange(self.num_steps), self.losses[k],
-                       color=plt.cm.viridis(k / max(1, len(self.values) - 1)), lw=1,
-                       label=f"{v:.3g}")
-      ax_curves.set_yscale("log")
-      ax_curves.set_xlabel("step")
-      ax_curves.set_ylabel("training loss")
-      ax_curves.set_title(f"training loss per {self.name}", fontsize="medium")
-      ax_curves.legend(fontsize="x-small", ncol=2)
     fig.tight_layout()
     return fig
+
+  def plot_losses(self, ax: Any = None):
+    """The training-loss curve of every run (log axis), coloured by the swept value."""
+    plt = _pyplot()
+    if ax is None:
+      _, ax = plt.subplots(figsize=(6, 4))
+    for k, v in enumerate(self.values):
+      ax.plot(np.arange(self.num_steps), self.losses[k], lw=1, label=f"{v:.3g}",
+              color=plt.cm.viridis(k / max(1, len(self.values) - 1)))
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss (log)")
+    ax.set_title(f"training loss per {self.name}", fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="x-small", ncol=2)
+    return ax.figure
 
   def _log_x(self) -> bool:
     v = self.values
@@ -127,6 +135,14 @@ class SweepResult:
       score = "" if self.scores is None else f"  {self.scores[k]:>11.4g}"
       lines.append(f"{v:>22.4g}  {self.final_losses[k]:>11.4g}{score}{mark}")
     return "\n".join(lines)
+
+
+def _pyplot():
+  try:
+    import matplotlib.pyplot as plt
+  except ImportError as e:  # pragma: no cover - exercised without matplotlib only
+    raise ImportError('SweepResult.plot needs matplotlib: pip install "jaxlrs[plot]"') from e
+  return plt
 
 
 def _default_schedule(num_steps: int) -> Callable[[float], Any]:
@@ -239,16 +255,19 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
   veval = None if eval_fn is None else jax.jit(jax.vmap(
       lambda p, rest: eval_fn(problem.model(p, rest))))
 
-  passes = [idx[i:i + chunk] for idx in groups.values() for i in range(0, len(idx), chunk)]
+  passes = [(tree, idx[i:i + chunk], min(chunk, len(idx))) for tree, idx in groups.items()
+            for i in range(0, len(idx), chunk)]
   one_shot = len(passes) > 1 and hasattr(batches, "__next__")
   cache: list[Any] = []
   losses = np.empty((len(values), num_steps))
   scores = None if eval_fn is None else np.empty(len(values))
   bar = progress_bar(progress, num_steps * len(passes), f"sweep of {len(values)}")
+  compiled, compile_seconds = set(), 0.0
   start = time.perf_counter()
   try:
-    for n, idx in enumerate(passes):
-      padded = idx + [idx[-1]] * (chunk - len(idx))  # one shape per structure: one compile
+    for n, (tree, idx, size) in enumerate(passes):
+      first = time.perf_counter()
+      padded = idx + [idx[-1]] * (size - len(idx))  # one shape per structure: one compile
       stacked = _stack([scheds[k] for k in padded])
       p, rest = jax.tree.map(lambda x, c=len(padded): jnp.broadcast_to(x, (c, *jnp.shape(x))),
                              (problem.params, problem.rest))
@@ -262,6 +281,9 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
         if one_shot and n == 0:
           cache.append(batch)
         p, rest, opt_state, loss = vstep(stacked, p, rest, opt_state, batch)
+        if i == 0 and tree not in compiled:  # a new structure: set up, traced, compiled
+          compile_seconds += time.perf_counter() - first
+          compiled.add(tree)
         rows.append(loss)
         bar.update(1)
       losses[idx] = np.stack(jax.device_get(rows), axis=1)[: len(idx)]
@@ -272,7 +294,7 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
   tail = max(1, num_steps // 10)
   return SweepResult(values=values, losses=losses, final_losses=losses[:, -tail:].mean(axis=1),
                      scores=scores, maximize=bool(maximize), name=name, num_steps=num_steps,
-                     seconds=time.perf_counter() - start)
+                     seconds=time.perf_counter() - start, compile_seconds=compile_seconds)
 
 
 _END = object()
