@@ -1,4 +1,4 @@
-"""The fine-tuning example's figure: learning rates, LLRD per depth, accuracy, and the searches."""
+"""The fine-tuning example's figures: learning rates, LLRD per depth and accuracy; the searches."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from jaxlrs import layerwise
 
 def write_figure(out: pathlib.Path, table: dict, results: dict, steps: int, depths,
                  baseline: list[float], searches: dict) -> pathlib.Path:
+  """``finetune.png``: the recipes' learning rates, LLRD per depth and accuracy; with searches,
+  ``find_lr.png`` too: the range test and the sweep."""
   try:
     import matplotlib
 
@@ -18,33 +20,44 @@ def write_figure(out: pathlib.Path, table: dict, results: dict, steps: int, dept
     import matplotlib.pyplot as plt
   except ImportError:
     return out / "(no matplotlib: no figure)"
-  rows = 2 if searches else 1
-  fig, axes = plt.subplots(rows, 3, figsize=(18, 5.2 * rows), squeeze=False)
+  fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
   colors = {name: plt.cm.tab10(i % 10) for i, name in enumerate(table)}
-  _learning_rates(axes[0, 0], table, steps, colors)
-  _per_depth(axes[0, 1], table, steps, depths)
-  _accuracy(axes[0, 2], results, baseline, colors)
-  if searches:
-    finder, sweep = searches.get("finder"), searches.get("sweep")
-    if finder is not None:
-      finder["result"].plot(ax=axes[1, 0])
-      axes[1, 0].set_title(f"LR range test ({finder['seconds']:.0f} s): suggestions",
-                           fontsize="medium")
-    else:
-      axes[1, 0].axis("off")
-    if sweep is not None:
-      sweep["result"].plot(ax=axes[1, 1], curves=False)
-      axes[1, 1].set_title(f"vmapped sweep ({sweep['seconds']:.0f} s): validation loss per peak",
-                           fontsize="medium")
-      sweep["result"].plot_losses(ax=axes[1, 2])
-    else:
-      axes[1, 1].axis("off")
-      axes[1, 2].axis("off")
+  _learning_rates(axes[0], table, steps, colors)
+  _per_depth(axes[1], table, steps, depths)
+  _accuracy(axes[2], results, baseline, colors)
   fig.tight_layout()
   path = out / "finetune.png"
-  fig.savefig(path, dpi=90)
+  fig.savefig(path, dpi=90, bbox_inches="tight")
   plt.close(fig)
+  if searches:
+    _search_figure(out, searches, plt)
   return path
+
+
+def _search_figure(out, searches, plt):
+  fig, axes = plt.subplots(1, 3, figsize=(18, 4.8))
+  finder, sweep = searches.get("finder"), searches.get("sweep")
+  if finder is not None:
+    finder["result"].plot(ax=axes[0])
+    axes[0].set_title(f"LR range test: {len(finder['result'].lrs)} steps, "
+                      f"{finder['seconds']:.0f} s", fontsize="medium")
+  else:
+    axes[0].axis("off")
+  if sweep is not None:
+    r = sweep["result"]
+    r.plot(ax=axes[1], curves=False)
+    axes[1].set_ylabel("validation loss (cross-entropy)")
+    axes[1].get_lines()[0].set_label("validation loss after the run")
+    axes[1].legend(fontsize="small")
+    axes[1].set_title(f"vmapped sweep: {len(r.values)} peaks x {r.num_steps} steps in one "
+                      f"program, {sweep['seconds']:.0f} s", fontsize="medium")
+    r.plot_losses(ax=axes[2])
+  else:
+    axes[1].axis("off")
+    axes[2].axis("off")
+  fig.tight_layout()
+  fig.savefig(out / "find_lr.png", dpi=90)
+  plt.close(fig)
 
 
 def _learning_rates(ax, table, steps, colors):
@@ -58,15 +71,17 @@ def _learning_rates(ax, table, steps, colors):
         break
     else:
       shared.append((recipe["schedule"], [name]))
+  keys = {name: recipe["key"] for name, recipe in table.items()}
   for schedule, names in shared:
-    label = names[0] if len(names) == 1 else f"{names[0]}; also {', '.join(names[1:])}"
+    label = names[0] if len(names) == 1 else (
+        f"{names[0]}, also {', '.join(keys[n] for n in names[1:])}")
     ax.plot(xs, np.asarray(schedule(xs)), color=colors[names[0]], lw=1.5, label=label)
   ax.set_yscale("log")
   ax.set_xlabel("step")
   ax.set_ylabel("learning rate of the top layer (log)")
   ax.set_title("learning rate per recipe", fontsize="medium")
   ax.grid(alpha=0.3)
-  ax.legend(fontsize="x-small", loc="lower center")
+  ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
 
 
 def _per_depth(ax, table, steps, depths):
