@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import time
 from typing import Any, Callable
 
@@ -207,7 +208,7 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
   num_steps = check_int("num_steps", num_steps, 10)
   check_choice("mode", mode, ("exponential", "linear"))
   check_choice("method", method, suggest_lib.METHODS)
-  if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not (
+  if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) or not (
       0 <= smoothing < 1):
     raise ValueError(f"smoothing must be a float in [0, 1), got {smoothing!r}.")
   if diverge_factor is not None and not (check_lr("diverge_factor", diverge_factor) > 1):
@@ -274,10 +275,11 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
     bar.close()
   seconds = time.perf_counter() - start
   raw = np.asarray(losses)
-  return LRFinderResult(lrs=all_lrs[: len(raw)], losses=raw, smoothed=suggest_lib.smooth(raw, smoothing),
-                        num_steps=num_steps, mode=mode, stop_reason=stop_reason, method=method,
-                        skip_start=skip_start, skip_end=skip_end,
-                        seconds=seconds, compile_seconds=compile_seconds)
+  return LRFinderResult(lrs=all_lrs[: len(raw)], losses=raw,
+                        smoothed=suggest_lib.smooth(raw, smoothing), num_steps=num_steps,
+                        mode=mode, stop_reason=stop_reason, method=method,
+                        skip_start=skip_start, skip_end=skip_end, seconds=seconds,
+                        compile_seconds=compile_seconds)
 
 
 _END = object()
