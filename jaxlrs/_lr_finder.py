@@ -220,7 +220,7 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
 
   if mode == "exponential":
     ramp = jaxlrs.exponential(init_value=min_lr, decay_rate=max_lr / min_lr,
-                              decay_steps=num_steps - 1)
+                              period_steps=num_steps - 1)
   else:
     ramp = jaxlrs.linear(init_value=min_lr, end_value=max_lr, total_steps=num_steps - 1)
   tx = build(ramp)

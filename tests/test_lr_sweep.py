@@ -84,10 +84,10 @@ def test_other_schedule_values_and_structures(standard_promotion):
                                                       end_value=e))
   warm = jaxlrs.sweep(mlp_loss, params, batches, optax.sgd, num_steps=STEPS,
                       values=[0, 3, 6], name="warmup steps",  # static: one program each
-                      schedule=lambda w: jaxlrs.warmup(jaxlrs.constant(0.1), int(w)))
+                      schedule=lambda w: jaxlrs.warmup(jaxlrs.constant(0.1), warmup_steps=int(w)))
   for result, make in ((end, lambda e: jaxlrs.cosine(init_value=0.1, total_steps=STEPS,
                                                        end_value=e)),
-                       (warm, lambda w: jaxlrs.warmup(jaxlrs.constant(0.1), int(w)))):
+                       (warm, lambda w: jaxlrs.warmup(jaxlrs.constant(0.1), warmup_steps=int(w)))):
     for k, v in enumerate(result.values):
       losses, _ = sequential(params, batches, optax.sgd, make(float(v)))
       np.testing.assert_allclose(result.losses[k], losses, rtol=1e-5, atol=1e-7)
