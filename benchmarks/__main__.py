@@ -11,13 +11,13 @@ import pathlib
 import sys
 import time
 
-from . import (bench_averaging, bench_eager, bench_hyperparams, bench_join, bench_layerwise,
-               bench_sweep, bench_train_step)
+from . import (bench_averaging, bench_eager, bench_find_lr, bench_hyperparams, bench_join,
+               bench_layerwise, bench_sweep, bench_train_step)
 from ._common import environment
 
 BENCHMARKS = {"train_step": bench_train_step, "join": bench_join, "eager": bench_eager,
               "layerwise": bench_layerwise, "averaging": bench_averaging, "sweep": bench_sweep,
-              "hyperparams": bench_hyperparams}
+              "hyperparams": bench_hyperparams, "find_lr": bench_find_lr}
 
 
 def _fmt(x, digits=3):

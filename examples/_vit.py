@@ -47,7 +47,8 @@ class ViT(nnx.Module):
 
 def load_digits_split(shots: int, seeds: int) -> dict:
   """Digits 0-4 to pretrain (with a held-out part); digits 5-9 with ``shots`` per class to
-  fine-tune (a different draw per seed) and a fixed held-out test set."""
+  fine-tune (a different draw per seed), a validation draw of the same size for searches, and a
+  fixed held-out test set."""
   from sklearn.datasets import load_digits
 
   digits = load_digits()
@@ -62,14 +63,22 @@ def load_digits_split(shots: int, seeds: int) -> dict:
   new_x, new_y = x[~pre], y[~pre] - 5
   pool = np.arange(len(new_y)) < len(new_y) // 2  # first half: the fine-tuning pool
   test_x, test_y = new_x[~pool], new_y[~pool]
-  few_x, few_y = [], []
+  few_x, few_y, first_draw = [], [], None
   for seed in range(seeds):
     r = np.random.default_rng(seed)
     idx = np.concatenate([r.choice(np.flatnonzero(pool & (new_y == c)), shots, replace=False)
                           for c in range(5)])
+    first_draw = idx if seed == 0 else first_draw
     few_x.append(jnp.asarray(new_x[idx]))
     few_y.append(jnp.asarray(new_y[idx]))
+  # A validation draw for hyperparameter searches: as many labelled images as seed 0 trains on,
+  # from the pool, none of them seed 0's (the test half is never used to choose anything).
+  r = np.random.default_rng(10_000)
+  used = set(np.asarray(first_draw).tolist())
+  val_idx = np.concatenate([r.choice([i for i in np.flatnonzero(pool & (new_y == c))
+                                      if i not in used], shots, replace=False) for c in range(5)])
   return {"pre_x": jnp.asarray(pre_x[:n_pre]), "pre_y": jnp.asarray(pre_y[:n_pre]),
+          "val_x": jnp.asarray(new_x[val_idx]), "val_y": jnp.asarray(new_y[val_idx]),
           "pre_test_x": jnp.asarray(pre_x[n_pre:]), "pre_test_y": jnp.asarray(pre_y[n_pre:]),
           "few_x": few_x, "few_y": few_y, "test_x": jnp.asarray(test_x),
           "test_y": jnp.asarray(test_y)}

@@ -45,6 +45,10 @@ from ._training import step_count as step_count
 from ._training import warmup_steps_from_ratio as warmup_steps_from_ratio
 from .plotting import plot as plot
 from .plotting import plot_terminal as plot_terminal
+from ._lr_finder import LRFinderResult as LRFinderResult
+from ._lr_finder import find_lr as find_lr
+from ._lr_sweep import SweepResult as SweepResult
+from ._lr_sweep import sweep as sweep
 from . import averaging as averaging
 from . import layerwise as layerwise
 from . import compat as compat
@@ -60,4 +64,5 @@ __all__ = [
     "ScheduleSummary", "summary", "current_lr", "hyperparams", "lr_range", "scheduled",
     "ScheduledState", "num_train_steps", "scale_lr", "step_count",
     "warmup_steps_from_ratio", "plot", "plot_terminal", "averaging", "compat", "layerwise",
+    "find_lr", "LRFinderResult", "sweep", "SweepResult",
 ]

@@ -21,7 +21,7 @@ def test_quick_suite_runs_and_reports_ratios(tmp_path):
     assert key in env
   names = {row["benchmark"] for row in data["rows"]}
   assert names == {"train step", "join", "eager call", "layerwise", "averaging", "sweep",
-                   "hyperparams"}
+                   "hyperparams", "find_lr"}
   assert all(row["speedup"] is None or row["speedup"] > 0 for row in data["rows"])
   join = [row for row in data["rows"] if row["case"] == "100 pieces: 1e+04 steps"][0]
   assert join["speedup"] > 2  # Optax evaluates every piece; jaxlrs one per structure

@@ -13,7 +13,8 @@ MODULES = ["_core.base", "_core.config", "_core.summary", "_curves", "_shapes", 
            "_piecewise", "_compose", "_arithmetic", "_join", "_cyclic", "_recipes", "_hyperparams",
            "_reading", "_plateau", "_training", "plotting", "compat.hf", "averaging", "_batch_norm",
            "layerwise", "layerwise._tree", "layerwise._rules", "layerwise._depths",
-           "layerwise._multipliers", "layerwise._transforms", "layerwise._plan", "layerwise._reinit"]
+           "layerwise._multipliers", "layerwise._transforms", "layerwise._plan", "layerwise._reinit",
+           "_lr_finder", "_lr_sweep"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -29,6 +29,11 @@ def test_finetune_tiny_improves_over_no_finetuning(out):
   base = float(rows["(no fine-tuning: pretrained + new head)"])
   tuned = float(rows["constant 1e-3 (Adam default)"])
   assert tuned > base + 0.2, stdout
+  for searched in ("LR finder -> warmup + linear", "vmapped sweep -> warmup + linear"):
+    assert float(rows[searched]) > base + 0.2, stdout  # trained at the LR its search picked
+  picked = dict(re.findall(r"^(finder|sweep): peak LR ([0-9.e-]+) in", stdout, re.M))
+  assert set(picked) == {"finder", "sweep"} and all(1e-6 <= float(v) <= 1 for v in
+                                                     picked.values()), stdout
   assert (out / "finetune.png").stat().st_size > 10_000
   assert any(path.name.startswith("pretrained_") for path in out.iterdir())  # orbax checkpoint
 
@@ -42,12 +47,33 @@ def test_resume_is_bit_identical(out):
   run(*common, "--ckpt-dir", str(out / "split"), "--steps-this-run", "5")
   stdout = run(*common, "--ckpt-dir", str(out / "split"))
   assert "resumed from" in stdout
+  again = run(*common, "--ckpt-dir", str(out / "split"))  # a third run: nothing left to do
+  assert "already at step 12/12" in again
   with ocp.StandardCheckpointer() as ckpt:
     full = ckpt.restore(out / "full" / "step_12")
     split = ckpt.restore(out / "split" / "step_12")
   assert len(full) == len(split) > 10
   for a, b in zip(full, split):
     np.testing.assert_array_equal(a, b)
+
+
+def test_recipe_matching_ignores_case_and_prefers_keys():
+  sys.path.insert(0, str(ROOT / "examples"))
+  try:
+    import finetune
+  finally:
+    sys.path.remove(str(ROOT / "examples"))
+  table = {name: {"key": key} for name, key in [
+      ("warmup 10% + linear (HF default)", "hf"), ("+ LLRD (x0.7 per layer)", "llrd"),
+      ("+ grouped LLRD", "grouped"), ("+ EMA (0.98)", "ema"),
+      ("LR finder -> warmup + linear", "finder")]}
+  assert finetune.match("llrd", table) == ["+ LLRD (x0.7 per layer)"]
+  assert finetune.match("LLRD", table) == ["+ LLRD (x0.7 per layer)"]
+  assert finetune.match("+ ema", table) == ["+ EMA (0.98)"]
+  assert finetune.match("Grouped", table) == ["+ grouped LLRD"]
+  assert finetune.match("lr finder", table) == ["LR finder -> warmup + linear"]
+  assert finetune.match("warmup", table) == ["warmup 10% + linear (HF default)"]
+  assert finetune.match("nothing", table) == []
 
 
 def test_linen_example_tiny():

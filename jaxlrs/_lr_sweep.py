@@ -1,0 +1,300 @@
+"""K learning rates (or other schedule values) trained at once: one vmapped, jitted step trains K
+copies of the model, each with its own schedule, on the same batches."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import time
+from typing import Any, Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import jaxlrs
+
+from ._lr_train import (Problem, batch_iterator, check_int, check_lr, optimizer_builder,
+                        progress_bar, ran_out)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SweepResult:
+  """The runs of :func:`sweep`: one row per swept value.
+
+  ``losses[k, i]`` is run ``k``'s training loss on batch ``i`` (before update ``i``);
+  ``final_losses[k]`` the mean of its last ``max(1, num_steps // 10)`` losses; ``scores[k]`` is
+  ``eval_fn`` on its final parameters (None without ``eval_fn``). Runs are ranked by ``scores``
+  (else ``final_losses``), lowest first unless ``maximize``; diverged runs rank last.
+  """
+
+  values: np.ndarray
+  losses: np.ndarray
+  final_losses: np.ndarray
+  scores: np.ndarray | None
+  maximize: bool
+  name: str
+  num_steps: int
+  seconds: float  # wall time, compile included
+  compile_seconds: float  # the first calls of the vmapped init and step: tracing and compiling
+
+  @property
+  def criterion(self) -> np.ndarray:
+    return self.final_losses if self.scores is None else self.scores
+
+  @property
+  def diverged(self) -> np.ndarray:
+    """True for runs whose training loss or score became non-finite, or whose final loss is over
+    4 times their first (the range test's factor)."""
+    bad = ~np.all(np.isfinite(self.losses), axis=1) | ~np.isfinite(self.criterion)
+    with np.errstate(invalid="ignore", over="ignore"):
+      grew = self.final_losses > self.losses[:, 0] + 3 * np.abs(self.losses[:, 0])
+    return bad | grew
+
+  @property
+  def best_index(self) -> int:
+    """The index of the best run. Raises ValueError when every run diverged."""
+    ok = ~self.diverged
+    if not ok.any():
+      raise ValueError(f"Every run diverged: no best {self.name}. Lower the values swept.")
+    c = np.where(ok, -self.criterion if self.maximize else self.criterion, np.inf)
+    return int(np.argmin(c))
+
+  @property
+  def best_value(self) -> float:
+    """The swept value of the best run."""
+    return float(self.values[self.best_index])
+
+  def plot(self, ax: Any = None, curves: bool = True):
+    """The criterion against the swept value (log axis when the values are log-spaced), the best
+    marked; with ``curves`` (and no ``ax``) a second panel, :meth:`plot_losses`. Returns the
+    matplotlib ``Figure``.
+
+    Raises:
+      ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
+    """
+    plt = _pyplot()
+    if ax is None:
+      fig, axes = plt.subplots(1, 2 if curves else 1, figsize=(11 if curves else 6, 4),
+                               squeeze=False)
+      ax = axes[0, 0]
+      if curves:
+        self.plot_losses(axes[0, 1])
+    fig = ax.figure
+    label = ("score (eval_fn)" if self.scores is not None else
+             f"final training loss (last {max(1, self.num_steps // 10)} steps)")
+    ok = ~self.diverged
+    ax.plot(self.values[ok], self.criterion[ok], "o-", label=label)
+    if (~ok).any():
+      ax.plot(self.values[~ok], np.full((~ok).sum(), np.nanmax(self.criterion[ok], initial=0)),
+              "x", color="C3", label="diverged")
+    if ok.any():
+      k = self.best_index
+      ax.plot([self.values[k]], [self.criterion[k]], "*", ms=14, color="C1",
+              label=f"best {self.name}: {self.values[k]:.3g}")
+    if self._log_x():
+      ax.set_xscale("log")
+    ax.set_xlabel(self.name)
+    ax.set_ylabel(label)
+    ax.set_title(f"sweep: {len(self.values)} runs x {self.num_steps} steps", fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+  def plot_losses(self, ax: Any = None):
+    """The training-loss curve of every run (log axis), coloured by the swept value."""
+    plt = _pyplot()
+    if ax is None:
+      _, ax = plt.subplots(figsize=(6, 4))
+    for k, v in enumerate(self.values):
+      ax.plot(np.arange(self.num_steps), self.losses[k], lw=1, label=f"{v:.3g}",
+              color=plt.cm.viridis(k / max(1, len(self.values) - 1)))
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss (log)")
+    ax.set_title(f"training loss per {self.name}", fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="x-small", ncol=2)
+    return ax.figure
+
+  def _log_x(self) -> bool:
+    v = self.values
+    return bool(np.all(v > 0) and len(v) > 2 and np.allclose(np.diff(np.log(v)),
+                                                              np.log(v[1] / v[0]), rtol=1e-3))
+
+  def __str__(self) -> str:
+    head = f"{self.name:>22}  {'final loss':>11}" + ("" if self.scores is None else
+                                                     f"  {'score':>11}")
+    lines = [(f"sweep of {self.name}: {len(self.values)} runs x {self.num_steps} steps, "
+              f"{self.seconds:.1f} s"), head]
+    best = None if self.diverged.all() else self.best_index
+    for k, v in enumerate(self.values):
+      mark = "  <- best" if k == best else ("  diverged" if self.diverged[k] else "")
+      score = "" if self.scores is None else f"  {self.scores[k]:>11.4g}"
+      lines.append(f"{v:>22.4g}  {self.final_losses[k]:>11.4g}{score}{mark}")
+    return "\n".join(lines)
+
+
+def _pyplot():
+  try:
+    import matplotlib.pyplot as plt
+  except ImportError as e:  # pragma: no cover - exercised without matplotlib only
+    raise ImportError('SweepResult.plot needs matplotlib: pip install "jaxlrs[plot]"') from e
+  return plt
+
+
+def _default_schedule(num_steps: int) -> Callable[[float], Any]:
+  warm = num_steps // 10
+
+  def schedule(lr: float):
+    return jaxlrs.warmup(jaxlrs.linear(init_value=lr, end_value=0.0,
+                                       total_steps=num_steps - warm), warmup_steps=warm)
+
+  return schedule
+
+
+def _stack(trees: Sequence[Any]) -> Any:
+  return jax.tree.map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]), *trees)
+
+
+def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
+          optimizer: Callable[[Any], Any], *, num_steps: int,
+          values: Sequence[float] | None = None, schedule: Callable[[float], Any] | None = None,
+          num_values: int = 8, min_value: float = 1e-5, max_value: float = 1e-1,
+          eval_fn: Callable[[Any], Any] | None = None, maximize: bool = False,
+          chunk: int | None = None, multipliers: Any = None, wrt: Any = None,
+          progress: bool = False, name: str = "peak learning rate") -> SweepResult:
+  """Train one copy of the model per value, all in one vmapped, jitted step, and rank them.
+
+  Run ``k`` trains from ``params`` for ``num_steps`` with ``optimizer(schedule(values[k]))``.
+  The K schedules are jaxlrs pytrees of one structure, so they are stacked along their value
+  leaves and ``jax.vmap`` maps the train step over them and over K copies of the parameters and
+  optimizer state: one compiled program, each batch read once for all K runs. Values whose
+  schedules differ in structure (e.g. a different ``warmup_steps``, which is static) get one
+  program per structure. Memory grows with K: ``chunk`` runs at most that many copies at once
+  (the batches are kept to replay them when ``batches`` is a one-shot iterator).
+
+  Args:
+    loss_fn: ``loss_fn(params, batch) -> scalar``, or ``loss_fn(model, batch)`` for an nnx model.
+    params: the starting parameters, or an ``nnx.Module`` (never modified).
+    batches: an iterable of at least ``num_steps`` batches, or a function returning one.
+    optimizer: ``learning_rate -> optax.GradientTransformation``.
+    num_steps: the training budget of each run.
+    values: the values swept (at least 2); default ``num_values`` log-spaced from ``min_value``
+      to ``max_value``.
+    schedule: ``value -> schedule``; default warmup for 10% of ``num_steps`` then linear decay to
+      0 from the value (the Hugging Face default). Sweep other values with your own, e.g.
+      ``lambda end: jaxlrs.cosine(init_value=1e-3, total_steps=n, end_value=end)``.
+    num_values, min_value, max_value: the default log-spaced values (K >= 2, ``0 < min < max``).
+    eval_fn: ``eval_fn(params or model) -> scalar`` on each final model (e.g. a validation loss);
+      default: rank by the final training loss.
+    maximize: higher ``eval_fn`` is better (an accuracy).
+    chunk: the most runs trained at once (default: all).
+    multipliers: per-parameter LR multipliers (:func:`jaxlrs.layerwise.scaled`).
+    wrt: for an nnx model, the variables trained (default ``nnx.Param``).
+    progress: show a tqdm bar (if tqdm is installed).
+    name: what is swept, for the printout and plot.
+
+  Returns:
+    A :class:`SweepResult` (``values``, ``losses``, ``final_losses``, ``scores``,
+    ``best_value``, ``plot()``).
+
+  Raises:
+    ValueError: fewer than 2 values, non-positive or unordered ``min_value``/``max_value``,
+      ``num_steps < 1``, ``chunk < 1``, or ``batches`` running out (with the count reached).
+    TypeError: ``schedule`` does not return a pytree of numbers (an Optax closure cannot be
+      vmapped over), ``optimizer`` is not a function of the learning rate.
+
+  Example:
+    >>> import itertools
+    >>> loss_fn = lambda w, batch: 0.5 * jnp.sum(w ** 2)
+    >>> result = jaxlrs.sweep(loss_fn, jnp.ones(3), itertools.repeat(None), optax.sgd,
+    ...                       num_steps=20, values=[0.01, 0.1, 1.0, 100.0])
+    >>> result.best_value, result.diverged.tolist()
+    (1.0, [False, False, False, True])
+  """
+  num_steps = check_int("num_steps", num_steps, 1)
+  if values is None:
+    num_values = check_int("num_values", num_values, 2)
+    lo, hi = check_lr("min_value", min_value), check_lr("max_value", max_value)
+    if lo >= hi:
+      raise ValueError(f"min_value must be < max_value, got {lo!r} >= {hi!r}.")
+    values = np.geomspace(lo, hi, num_values)
+  else:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+      raise TypeError(f"values must be a sequence of floats, got {values!r}.")
+    for i, v in enumerate(values):
+      if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+        raise ValueError(f"values[{i}] must be a finite float, got {v!r}.")
+    if len(values) < 2:
+      raise ValueError(f"values must hold at least 2 values (K >= 2), got {list(values)!r}.")
+  values = np.asarray(values, np.float64)
+  chunk = len(values) if chunk is None else check_int("chunk", chunk, 1)
+  build = optimizer_builder(optimizer, multipliers)
+  problem = Problem(loss_fn, params, wrt)
+  make = _default_schedule(num_steps) if schedule is None else schedule
+  if not callable(make):
+    raise TypeError(f"schedule must be a function of the swept value, got {make!r}.")
+  scheds = [make(float(v)) for v in values]
+  groups: dict[Any, list[int]] = {}
+  for k, s in enumerate(scheds):
+    leaves, treedef = jax.tree.flatten(s)
+    if not callable(s) or not all(isinstance(x, (numbers.Number, np.ndarray, jax.Array))
+                                  for x in leaves):
+      raise TypeError(f"schedule({values[k]:g}) must return a jaxlrs schedule (a pytree whose "
+                      f"values are leaves), got {s!r}.")
+    groups.setdefault(treedef, []).append(k)
+
+  def step_one(sched, p, rest, opt_state, batch):
+    return problem.train_step(build(sched))(p, rest, opt_state, batch)
+
+  vinit = jax.jit(jax.vmap(lambda sched: build(sched).init(problem.params)))
+  vstep = jax.jit(jax.vmap(step_one, in_axes=(0, 0, 0, 0, None)))
+  veval = None if eval_fn is None else jax.jit(jax.vmap(
+      lambda p, rest: eval_fn(problem.model(p, rest))))
+
+  passes = [(tree, idx[i:i + chunk], min(chunk, len(idx))) for tree, idx in groups.items()
+            for i in range(0, len(idx), chunk)]
+  one_shot = len(passes) > 1 and hasattr(batches, "__next__")
+  cache: list[Any] = []
+  losses = np.empty((len(values), num_steps))
+  scores = None if eval_fn is None else np.empty(len(values))
+  bar = progress_bar(progress, num_steps * len(passes), f"sweep of {len(values)}")
+  compiled, compile_seconds = set(), 0.0
+  start = time.perf_counter()
+  try:
+    for n, (tree, idx, size) in enumerate(passes):
+      first = time.perf_counter()
+      padded = idx + [idx[-1]] * (size - len(idx))  # one shape per structure: one compile
+      stacked = _stack([scheds[k] for k in padded])
+      p, rest = jax.tree.map(lambda x, c=len(padded): jnp.broadcast_to(x, (c, *jnp.shape(x))),
+                             (problem.params, problem.rest))
+      opt_state = vinit(stacked)
+      iterator = iter(cache) if (one_shot and n > 0) else batch_iterator(batches)
+      rows = []
+      for i in range(num_steps):
+        batch = next(iterator, _END)
+        if batch is _END:
+          raise ran_out(i, num_steps)
+        if one_shot and n == 0:
+          cache.append(batch)
+        p, rest, opt_state, loss = vstep(stacked, p, rest, opt_state, batch)
+        if i == 0 and tree not in compiled:  # a new structure: set up, traced, compiled
+          compile_seconds += time.perf_counter() - first
+          compiled.add(tree)
+        rows.append(loss)
+        bar.update(1)
+      losses[idx] = np.stack(jax.device_get(rows), axis=1)[: len(idx)]
+      if veval is not None:
+        scores[idx] = np.asarray(veval(p, rest))[: len(idx)]
+  finally:
+    bar.close()
+  tail = max(1, num_steps // 10)
+  return SweepResult(values=values, losses=losses, final_losses=losses[:, -tail:].mean(axis=1),
+                     scores=scores, maximize=bool(maximize), name=name, num_steps=num_steps,
+                     seconds=time.perf_counter() - start, compile_seconds=compile_seconds)
+
+
+_END = object()
