@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -55,6 +55,8 @@ class Schedule:
   """
 
   kind: ClassVar[str] = "schedule"
+  # Set by ``dataclasses.dataclass`` on every subclass; declared so type checkers see dataclasses.
+  __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
   _data_names: ClassVar[tuple[str, ...]] = ()
   _meta_names: ClassVar[tuple[str, ...]] = ()
 
@@ -209,7 +211,7 @@ class Schedule:
       return NotImplemented
     a, ta = jax.tree.flatten(self)
     b, tb = jax.tree.flatten(other)
-    if ta != tb:
+    if cast(Any, ta) != tb:  # (jax's PyTreeDef is not resolvable by type checkers)
       return False
     try:
       return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b))
