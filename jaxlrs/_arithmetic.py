@@ -10,7 +10,7 @@ import functools
 import math
 import operator
 from dataclasses import KW_ONLY
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import jax.numpy as jnp
 
@@ -20,7 +20,7 @@ from ._core import (
 from ._shapes import constant
 
 
-def _flatten_operands(kind: type, operands: tuple) -> tuple[Schedule, ...]:
+def _flatten_operands(kind: type[_Combination], operands: tuple) -> tuple[Schedule, ...]:
   out: list[Schedule] = []
   for i, x in enumerate(operands):
     if isinstance(x, kind):
@@ -36,7 +36,7 @@ class _Combination(Schedule):
   """Schedules (and numbers) combined elementwise by ``_op``; nested ones of a kind flatten."""
 
   schedules: tuple[Schedule, ...] = child_field(sequence=True)
-  _op: ClassVar[Callable[[Any, Any], Any]]
+  _op: ClassVar[staticmethod[[Any, Any], Any]]
 
   def __init__(self, *schedules: Any):
     object.__setattr__(self, "schedules", _flatten_operands(type(self), schedules))

@@ -7,13 +7,14 @@ of a step does not grow with the number of pieces.
 from __future__ import annotations
 
 from dataclasses import KW_ONLY
+from typing import Sequence
 
 import jax.numpy as jnp
 
 from ._core import Schedule, require, require_value, safe_pow, steps_field, value_field
 
 
-def check_boundaries(name: str, boundaries: tuple[int, ...], allow_empty: bool = True) -> None:
+def check_boundaries(name: str, boundaries: Sequence[int], allow_empty: bool = True) -> None:
   """Boundaries must be non-negative and strictly increasing."""
   require(allow_empty or len(boundaries) > 0, name, boundaries, "non-empty")
   for i, b in enumerate(boundaries):
@@ -52,9 +53,9 @@ class piecewise_constant(Schedule, kind="piecewise_constant"):
     Array(0.1, dtype=float32)
   """
 
-  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  boundaries: Sequence[int] = steps_field(sequence=True)
   _: KW_ONLY
-  values: tuple[float, ...] = value_field(sequence=True)
+  values: Sequence[float] = value_field(sequence=True)
 
   def _check(self):
     check_boundaries("boundaries", self.boundaries)
@@ -90,7 +91,7 @@ class multistep(Schedule, kind="multistep"):
 
   init_value: float = value_field()
   _: KW_ONLY
-  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  boundaries: Sequence[int] = steps_field(sequence=True)
   decay_rate: float = value_field(default=0.1)
 
   def _check(self):
@@ -122,9 +123,9 @@ class piecewise_linear(Schedule, kind="piecewise_linear"):
     Array(0.5, dtype=float32)
   """
 
-  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  boundaries: Sequence[int] = steps_field(sequence=True)
   _: KW_ONLY
-  values: tuple[float, ...] = value_field(sequence=True)
+  values: Sequence[float] = value_field(sequence=True)
 
   def _check(self):
     check_boundaries("boundaries", self.boundaries, allow_empty=False)

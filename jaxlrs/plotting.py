@@ -33,7 +33,7 @@ def _label(s: Any) -> str:
   return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _curves(items, total_steps: int) -> tuple[np.ndarray, list[np.ndarray]]:
+def _curves(items: list[tuple[str, Any]], total_steps: int) -> tuple[np.ndarray, list[np.ndarray]]:
   total_steps = check_steps("total_steps", total_steps)
   require(total_steps > 0, "total_steps", total_steps, "positive")
   steps = np.arange(total_steps)
@@ -41,7 +41,7 @@ def _curves(items, total_steps: int) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, ax: Any = None,
-         log_y: bool = False, title: str | None = None):
+         log_y: bool = False, title: str | None = None) -> Any:
   """Plot one or several schedules on one axis; returns the matplotlib ``Figure``.
 
   Args:

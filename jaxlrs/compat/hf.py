@@ -12,7 +12,7 @@ decaying (it has no end, and neither does ours).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .. import _compose, _cyclic, _join, _recipes, _shapes
 from .._core import Schedule, check_steps, check_value, require
@@ -282,7 +282,7 @@ def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None 
   return fn(learning_rate, num_warmup_steps, num_training_steps, **kwargs)
 
 
-_BY_NAME = {
+_BY_NAME: dict[str, Callable[..., Schedule]] = {
     "linear": get_linear_schedule_with_warmup,
     "cosine": get_cosine_schedule_with_warmup,
     "cosine_with_restarts": get_cosine_with_hard_restarts_schedule_with_warmup,

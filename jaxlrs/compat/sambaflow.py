@@ -47,6 +47,7 @@ def get_schedule(lr_schedule: str, learning_rate: float, warmup_steps: int, max_
       "end_lr_ratio", end_lr_ratio)
   require(0 <= ratio <= 1, "end_lr_ratio", ratio, "in [0, 1]")
   decay_steps = max_steps - warmup_steps
+  decay: Schedule
   if lr_schedule == "cosine_schedule_with_warmup":
     decay = _shapes.cosine(lr, total_steps=decay_steps, end_value=ratio * lr)
   else:
