@@ -44,6 +44,10 @@ class piecewise_constant(Schedule, kind="piecewise_constant"):
     boundaries: strictly increasing non-negative steps.
     values: ``len(boundaries) + 1`` values.
 
+  Returns:
+    A schedule equal to ``values[k]`` where ``k`` is the number of boundaries ``<= t``; it holds
+    ``values[-1]`` from the last boundary on (its ``horizon()``).
+
   Raises:
     ValueError: boundaries unsorted, repeated or negative; length mismatch.
 
@@ -81,6 +85,10 @@ class multistep(Schedule, kind="multistep"):
     boundaries: strictly increasing non-negative steps (PyTorch's milestones).
     decay_rate: factor ``r >= 0`` applied at each boundary.
 
+  Returns:
+    A schedule equal to ``init_value * decay_rate**k`` where ``k`` is the number of boundaries
+    ``<= t``; ``horizon()`` is the last boundary.
+
   Raises:
     ValueError: boundaries unsorted, repeated, negative or empty; ``decay_rate < 0``.
 
@@ -114,6 +122,10 @@ class piecewise_linear(Schedule, kind="piecewise_linear"):
   Args:
     boundaries: strictly increasing non-negative steps (at least one).
     values: one value per boundary.
+
+  Returns:
+    A schedule through the given points, equal to ``values[0]`` before the first boundary and to
+    ``values[-1]`` from the last one (its ``horizon()``) on.
 
   Raises:
     ValueError: boundaries unsorted, repeated, negative or empty; length mismatch.

@@ -28,6 +28,10 @@ class constant(Schedule, kind="constant"):
   Returns:
     A schedule (its horizon is 0: it never changes).
 
+  Raises:
+    TypeError: ``value`` is not a real number (a bool, a string, None).
+    ValueError: ``value`` is not finite.
+
   Example:
     >>> jaxlrs.constant(1e-3)(10)
     Array(0.001, dtype=float32)
@@ -51,6 +55,10 @@ class linear(Schedule, kind="linear"):
     init_value: value at step 0.
     end_value: value at step ``total_steps`` and after.
     total_steps: length of the ramp (a positive int).
+
+  Returns:
+    A schedule moving linearly from ``init_value`` (step 0) to ``end_value`` (step
+    ``total_steps``), then holding ``end_value``; ``horizon() == total_steps``.
 
   Raises:
     ValueError: ``total_steps <= 0``. TypeError: ``total_steps`` is not an int.
@@ -90,6 +98,10 @@ class polynomial(Schedule, kind="polynomial"):
     total_steps: decay horizon (a positive int).
     power: exponent ``p >= 0`` (1 is linear). Gradients stay finite for ``p < 1``.
     cycle: restart the decay at every multiple of ``total_steps``.
+
+  Returns:
+    A schedule with ``f(0) = init_value`` and ``f(t) = end_value`` for ``t >= total_steps``
+    (without ``cycle``); ``horizon()`` is ``total_steps`` (two periods with ``cycle``).
 
   Raises:
     ValueError: ``total_steps <= 0`` or ``power < 0``.
@@ -141,6 +153,10 @@ class cosine(Schedule, kind="cosine"):
       ``cycles`` is 1/2).
     exponent: exponent ``e > 0`` applied to the cosine factor.
     cycles: number of cosine periods ``c > 0`` over ``total_steps`` (a value: it can be traced).
+
+  Returns:
+    A schedule with ``f(0) = init_value`` that holds ``f(total_steps)`` afterwards (``end_value``
+    for the default half cosine); ``horizon() == total_steps``.
 
   Raises:
     ValueError: ``total_steps <= 0``, ``exponent <= 0`` or ``cycles <= 0``.
@@ -203,6 +219,10 @@ class exponential(Schedule, kind="exponential"):
     staircase: apply the factor in whole jumps.
     end_value: optional bound.
 
+  Returns:
+    A schedule that never settles unless ``end_value`` bounds it; its ``horizon()`` is the step at
+    which it reaches ``end_value`` (or, without one, a tenth or ten times ``init_value``).
+
   Raises:
     ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
 
@@ -255,6 +275,10 @@ def step_decay(init_value: float, *, period_steps: int, decay_rate: float = 0.1)
   Returns:
     A staircase :class:`exponential`.
 
+  Raises:
+    ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
+    TypeError: ``period_steps`` is not an int.
+
   Example:
     >>> jaxlrs.step_decay(1.0, period_steps=10, decay_rate=0.1)(25)
     Array(0.01, dtype=float32)
@@ -274,6 +298,10 @@ class inverse_time(Schedule, kind="inverse_time"):
     decay_rate: ``r > 0``.
     period_steps: ``s``, a positive int.
     staircase: decay in whole jumps.
+
+  Returns:
+    A schedule with ``f(0) = init_value`` decaying as ``1 / t`` for ever; ``horizon()`` is the step
+    at which it has fallen to a tenth.
 
   Raises:
     ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
@@ -315,6 +343,10 @@ class rsqrt(Schedule, kind="rsqrt"):
   Args:
     init_value: value at step 0.
     timescale_steps: ``tau``, a positive int: the value halves at ``t = 3 tau``.
+
+  Returns:
+    A schedule with ``f(0) = init_value`` decaying as ``1 / sqrt(t)`` for ever; ``horizon()`` is
+    the step at which it has fallen to a tenth (``99 tau``).
 
   Raises:
     ValueError: ``timescale_steps <= 0``.

@@ -53,8 +53,16 @@ def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, 
     log_y: logarithmic value axis.
     title: axis title.
 
+  Returns:
+    The matplotlib ``Figure`` holding the axis (a new one unless ``ax`` is given).
+
   Raises:
     ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
+
+  Example:
+    >>> fig = jaxlrs.plot({"cosine": jaxlrs.cosine(1.0, total_steps=100)}, total_steps=100)
+    >>> round(float(fig.axes[0].get_lines()[0].get_ydata()[50]), 4)
+    0.5
   """
   try:
     import matplotlib.pyplot as plt
@@ -83,6 +91,22 @@ def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, 
 def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None = None,
                   width: int = 72, height: int = 16) -> str:
   """A text plot of one or several schedules (one mark per schedule), returned as a string.
+
+  Args:
+    schedules: a schedule (or any callable of the step), a list of them, or a dict
+      ``label -> schedule``.
+    total_steps: steps ``0 .. total_steps - 1`` are plotted.
+    labels: legend labels for a list (default: the schedules' reprs).
+    width: columns of the plot area (at least 8).
+    height: rows of the plot area (at least 3).
+
+  Returns:
+    The plot as a multi-line string: ``height`` rows with the value axis, the step axis, then one
+    legend line per schedule.
+
+  Raises:
+    ValueError: ``total_steps <= 0``, ``width < 8`` or ``height < 3``.
+    TypeError: a schedule is not callable.
 
   Example:
     >>> s = jaxlrs.linear(1.0, end_value=0.0, total_steps=10)
