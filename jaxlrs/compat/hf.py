@@ -147,7 +147,8 @@ def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
     num_cycles: cosine periods over ``T - w`` (0.5: one half wave down to 0), positive.
 
   Returns:
-    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at ``T`` afterwards.
+    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
+    ``T`` afterwards.
 
   Raises:
     ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
@@ -246,7 +247,8 @@ def get_inverse_sqrt_schedule(learning_rate: float, num_warmup_steps: int,
       10000 without warmup).
 
   Returns:
-    A schedule: the linear warmup, then ``learning_rate`` at ``w`` decaying as ``1 / sqrt`` for ever.
+    A schedule: the linear warmup, then ``learning_rate`` at ``w`` decaying as ``1 / sqrt`` for
+    ever.
 
   Raises:
     ValueError: a negative ``num_warmup_steps`` or ``timescale <= 0``.
@@ -289,7 +291,8 @@ def get_cosine_with_min_lr_schedule_with_warmup(
     min_lr_rate: the floor as a fraction of ``learning_rate``.
 
   Returns:
-    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at ``T`` afterwards.
+    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
+    ``T`` afterwards.
 
   Raises:
     ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
@@ -328,7 +331,8 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     warmup_lr_rate: the warmup's start as a fraction of ``learning_rate`` (default ``1 / w``).
 
   Returns:
-    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at ``T`` afterwards.
+    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
+    ``T`` afterwards.
 
   Raises:
     ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
