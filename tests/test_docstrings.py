@@ -70,10 +70,15 @@ def _required(obj):
   if obj is jaxlrs.Schedule:
     return ["Example"]
   is_schedule = inspect.isclass(obj) and issubclass(obj, jaxlrs.Schedule)
-  if inspect.isclass(obj) and not is_schedule:  # results and states: named tuples, dataclasses
-    assert dataclasses.is_dataclass(obj) or hasattr(obj, "_fields"), obj
-    return ["Attributes:", "Example"]
-  params = [p for p in inspect.signature(obj).parameters if p != "self"]
+  if inspect.isclass(obj) and not is_schedule and (dataclasses.is_dataclass(obj) or
+                                                    hasattr(obj, "_fields")):
+    return ["Attributes:", "Example"]  # results and states: named tuples, dataclasses
+  try:
+    params = [p for p in inspect.signature(obj).parameters if p != "self"]
+  except ValueError:  # no signature (a builtin base): document it as taking arguments
+    params = ["?"]
+  if inspect.isclass(obj) and not is_schedule:  # other classes: constructor and an example
+    return (["Args:"] if params else []) + ["Example"]
   return (["Args:"] if params else []) + ["Returns:", "Raises:", "Example"]
 
 
@@ -108,3 +113,4 @@ def test_gaps_are_found():
   assert _required(bare) == ["Args:", "Returns:", "Raises:", "Example"]
   assert _required(jaxlrs.ScheduleSummary) == ["Attributes:", "Example"]
   assert _required(jaxlrs.cosine) == ["Args:", "Returns:", "Raises:", "Example"]
+  assert _required(jaxlrs.Schedule) == ["Example"]
