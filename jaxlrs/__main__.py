@@ -34,7 +34,7 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def build(spec: str, args: argparse.Namespace):
+def build(spec: str, args: argparse.Namespace) -> Any:
   """The schedule a SPEC and the flags describe."""
   import jaxlrs
   from jaxlrs import compat
@@ -75,7 +75,7 @@ def build(spec: str, args: argparse.Namespace):
   return jaxlrs.from_config(config)
 
 
-def _horizon(schedule, args) -> int:
+def _horizon(schedule: Any, args: argparse.Namespace) -> int:
   if args.total_steps is not None:
     return args.total_steps
   for key in ("total_steps", "decay_steps", "cycle_steps"):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -51,7 +51,7 @@ class AveragingState(NamedTuple):
 
   inner_state: Any
   average: Any  # pytree like params, float32 by default
-  count: jax.Array  # updates applied so far (int32)
+  count: jax.Array  # type: ignore[assignment]  # updates so far (int32); shadows tuple.count
   num_averaged: jax.Array  # averaging events so far (int32)
   decay_product: jax.Array  # product of the EMA decays applied (debiasing), float32
 
@@ -262,7 +262,7 @@ def averaged_params(opt_state: Any, like: Any = None) -> Any:
 
 @contextlib.contextmanager
 def averaged_model(model: Any, optimizer: Any, batches: Iterable[Any] | None = None, *,
-                   forward: Callable[[Any, Any], Any] | None = None):
+                   forward: Callable[[Any, Any], Any] | None = None) -> Iterator[Any]:
   """Temporarily load the averaged weights into an ``nnx`` model (for evaluation), then restore.
 
   Inside the block the model holds the averaged parameters and, when ``batches`` are given, batch
