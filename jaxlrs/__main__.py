@@ -34,7 +34,7 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def build(spec: str, args: argparse.Namespace):
+def build(spec: str, args: argparse.Namespace) -> Any:
   """The schedule a SPEC and the flags describe."""
   import jaxlrs
   from jaxlrs import compat

@@ -10,7 +10,7 @@ import functools
 import math
 import operator
 from dataclasses import KW_ONLY
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import jax.numpy as jnp
 
@@ -20,7 +20,7 @@ from ._core import (
 from ._shapes import constant
 
 
-def _flatten_operands(kind: type, operands: tuple) -> tuple[Schedule, ...]:
+def _flatten_operands(kind: type[_Combination], operands: tuple) -> tuple[Schedule, ...]:
   out: list[Schedule] = []
   for i, x in enumerate(operands):
     if isinstance(x, kind):
@@ -36,7 +36,7 @@ class _Combination(Schedule):
   """Schedules (and numbers) combined elementwise by ``_op``; nested ones of a kind flatten."""
 
   schedules: tuple[Schedule, ...] = child_field(sequence=True)
-  _op: ClassVar[Callable[[Any, Any], Any]]
+  _op: ClassVar[staticmethod[[Any, Any], Any]]
 
   def __init__(self, *schedules: Any):
     object.__setattr__(self, "schedules", _flatten_operands(type(self), schedules))
@@ -65,6 +65,16 @@ class product(_Combination, kind="product"):
 
   ``a * b`` and ``a * 0.5`` build one. Nested products flatten.
 
+  Args:
+    *schedules: schedules, callables of the step or numbers (at least one).
+
+  Returns:
+    A schedule whose value is the product of the operands' values at the same step; nested
+    products are flattened into one.
+
+  Raises:
+    ValueError: no operand. TypeError: an operand is neither a number nor callable.
+
   Example:
     >>> (jaxlrs.constant(2.0) * jaxlrs.linear(1.0, end_value=0.0, total_steps=10))(5)
     Array(1., dtype=float32)
@@ -77,6 +87,16 @@ class product(_Combination, kind="product"):
 class sum_of(_Combination, kind="sum_of"):
   """The sum of schedules (and numbers); ``a + b`` builds one. Nested sums flatten.
 
+  Args:
+    *schedules: schedules, callables of the step or numbers (at least one).
+
+  Returns:
+    A schedule whose value is the sum of the operands' values at the same step; nested sums are
+    flattened into one.
+
+  Raises:
+    ValueError: no operand. TypeError: an operand is neither a number nor callable.
+
   Example:
     >>> (jaxlrs.constant(1.0) + 0.5)(3)
     Array(1.5, dtype=float32)
@@ -88,6 +108,16 @@ class sum_of(_Combination, kind="sum_of"):
 
 class shift(Schedule, kind="shift"):
   """``schedule`` delayed by ``steps``: ``f(t) = s(max(t - steps, 0))``; a negative shift advances.
+
+  Args:
+    schedule: the schedule to delay (or any callable of the step).
+    steps: the delay, an int (negative: start later in ``schedule``).
+
+  Returns:
+    A schedule equal to ``schedule(0)`` until ``steps`` and to ``schedule(t - steps)`` afterwards.
+
+  Raises:
+    TypeError: ``steps`` is not an int, or ``schedule`` is not callable.
 
   Example:
     >>> jaxlrs.linear(0.0, end_value=1.0, total_steps=10).shift(5)(10)
@@ -107,6 +137,14 @@ class shift(Schedule, kind="shift"):
 
 class clip(Schedule, kind="clip"):
   """``schedule`` clipped to ``[min_value, max_value]`` (either may be ``None``).
+
+  Args:
+    schedule: the schedule to clip (or any callable of the step).
+    min_value: lower bound, or None.
+    max_value: upper bound, or None.
+
+  Returns:
+    A schedule equal to ``min(max(schedule(t), min_value), max_value)``.
 
   Raises:
     ValueError: both bounds are None, or ``min_value > max_value``.
@@ -141,6 +179,14 @@ class time_scale(Schedule, kind="time_scale"):
   Useful for recipes whose periods are fractional numbers of steps and for converting
   epoch-based schedules to steps (``factor = 1 / steps_per_epoch``). ``factor`` is a value (a
   pytree leaf): changing it does not retrace, and it can be vmapped over.
+
+  Args:
+    schedule: the schedule to stretch (or any callable of the step).
+    factor: steps of ``schedule`` per step, positive (a value: it can be traced).
+
+  Returns:
+    A schedule equal to ``schedule(t * factor)``; its ``horizon()`` is that of ``schedule``
+    divided by ``factor`` (rounded up).
 
   Raises:
     ValueError: ``factor <= 0``.

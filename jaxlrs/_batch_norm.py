@@ -64,7 +64,8 @@ def refresh_batch_stats(apply_fn: Callable, params: Any, batch_stats: Any,
   def run(start, batch, calls=None):
     def record(next_fun, args, kwargs, context):
       mod = context.module
-      if calls is not None and isinstance(mod, linen.BatchNorm) and context.method_name == "__call__":
+      if (calls is not None and isinstance(mod, linen.BatchNorm) and mod.scope is not None
+          and context.method_name == "__call__"):
         calls.append((tuple(mod.scope.path), mod.momentum))
       return next_fun(*args, **kwargs)
 
@@ -92,6 +93,7 @@ def refresh_batch_stats(apply_fn: Callable, params: Any, batch_stats: Any,
       if m is not None:
         out.append(x / jnp.asarray(1 - m, x.dtype))
       else:  # new = m * start + (1 - m) * s  =>  m = b - a and s = a / (1 - m)
+        assert b is not None  # computed above whenever an owner is unknown
         out.append(x / (1 - (b[i] - x)))
     return jax.tree_util.tree_unflatten(tree, out)
 

@@ -41,6 +41,10 @@ class anneal(Schedule, kind="anneal"):
     total_steps: a positive int.
     shape: a registered curve shape.
 
+  Returns:
+    A schedule from ``init_value`` at step 0 to ``end_value`` at ``total_steps`` (its
+    ``horizon()``), holding ``end_value`` afterwards.
+
   Raises:
     ValueError: ``total_steps <= 0``, unknown ``shape``, non-positive values with
       ``exponential``.
@@ -88,6 +92,11 @@ class warmup(Schedule, kind="warmup"):
     init_value: value at step 0.
     shape: a registered curve shape (``exponential`` needs ``init_value > 0``).
     delay: start ``schedule`` after the warmup (default) or run it on the same clock.
+
+  Returns:
+    A schedule starting at ``init_value`` that reaches ``schedule(0)`` at ``warmup_steps`` and
+    then follows ``schedule`` delayed by ``warmup_steps``; ``horizon()`` is ``warmup_steps`` plus
+    the horizon of ``schedule``.
 
   Raises:
     ValueError: negative ``warmup_steps``, unknown ``shape``, ``init_value <= 0`` with
@@ -137,6 +146,10 @@ class warmup_multiplier(Schedule, kind="warmup_multiplier"):
     warmup_steps: a non-negative int (0: no warmup).
     init_ratio: the factor at step 0, a fraction of ``schedule``.
     shape: a registered curve shape (``exponential`` needs ``init_ratio > 0``).
+
+  Returns:
+    A schedule equal to ``init_ratio * schedule(0)`` at step 0 and to ``schedule(t)`` from
+    ``warmup_steps`` on (``schedule`` is not delayed).
 
   Raises:
     ValueError: negative ``warmup_steps``, unknown ``shape``, ``init_ratio <= 0`` with

@@ -43,6 +43,11 @@ class cyclic(Schedule, kind="cyclic"):
     cycle_decay: factor on the amplitude per cycle, positive.
     decay_rate: factor on the amplitude per step, in ``(0, 1]``.
 
+  Returns:
+    A periodic schedule of period ``rise_steps + fall_steps``: ``init_value`` at the start of
+    every cycle, the (possibly decaying) peak at ``rise_steps`` into it. ``horizon()`` is two
+    cycles.
+
   Raises:
     ValueError: non-positive ``rise_steps``, negative ``fall_steps``, unknown ``shape``,
       ``peak_value < init_value``,
@@ -119,6 +124,11 @@ class cosine_restarts(Schedule, kind="cosine_restarts"):
     cycle_limit: number of cycles before holding ``end_value`` (None: forever).
     warmup_steps: linear warmup steps before the first cycle.
     time_exponent: exponent ``k > 0`` on the fraction of the cycle done.
+
+  Returns:
+    A schedule restarting at the start of every cycle; with ``cycle_limit`` it holds
+    ``end_value`` after the last cycle (its ``horizon()``), otherwise it cycles for ever and
+    ``horizon()`` is the end of the second cycle.
 
   Raises:
     ValueError: ``cycle_steps <= 0``, ``cycle_mul < 1``, ``cycle_decay < 0``,
@@ -217,6 +227,10 @@ class one_cycle(Schedule, kind="one_cycle"):
     init_ratio: the value at step 0 as a fraction of ``peak_value``, ``>= 0``.
     end_ratio: the final value as a fraction of ``peak_value``, ``>= 0``.
     three_phase: use the three-phase variant.
+
+  Returns:
+    A schedule from ``init_ratio * peak_value`` up to ``peak_value`` and down to
+    ``end_ratio * peak_value``, held from ``total_steps - 1`` (its ``horizon()``) on.
 
   Raises:
     ValueError: ``total_steps <= 0``, ``rise_fraction`` outside ``(0, 1)``, unknown ``shape``,

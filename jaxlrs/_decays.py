@@ -48,6 +48,10 @@ class exponential(Schedule, kind="exponential"):
     staircase: apply the factor in whole jumps.
     end_value: optional bound.
 
+  Returns:
+    A schedule that never settles unless ``end_value`` bounds it; its ``horizon()`` is the step at
+    which it reaches ``end_value`` (or, without one, a tenth or ten times ``init_value``).
+
   Raises:
     ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
 
@@ -100,6 +104,10 @@ def step_decay(init_value: float, *, period_steps: int, decay_rate: float = 0.1)
   Returns:
     A staircase :class:`exponential`.
 
+  Raises:
+    ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
+    TypeError: ``period_steps`` is not an int.
+
   Example:
     >>> jaxlrs.step_decay(1.0, period_steps=10, decay_rate=0.1)(25)
     Array(0.01, dtype=float32)
@@ -119,6 +127,10 @@ class inverse_time(Schedule, kind="inverse_time"):
     decay_rate: ``r > 0``.
     period_steps: ``s``, a positive int.
     staircase: decay in whole jumps.
+
+  Returns:
+    A schedule with ``f(0) = init_value`` decaying as ``1 / t`` for ever; ``horizon()`` is the step
+    at which it has fallen to a tenth.
 
   Raises:
     ValueError: ``period_steps <= 0`` or ``decay_rate <= 0``.
@@ -160,6 +172,10 @@ class rsqrt(Schedule, kind="rsqrt"):
   Args:
     init_value: value at step 0.
     timescale_steps: ``tau``, a positive int: the value halves at ``t = 3 tau``.
+
+  Returns:
+    A schedule with ``f(0) = init_value`` decaying as ``1 / sqrt(t)`` for ever; ``horizon()`` is
+    the step at which it has fallen to a tenth (``99 tau``).
 
   Raises:
     ValueError: ``timescale_steps <= 0``.

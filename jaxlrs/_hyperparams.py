@@ -38,6 +38,18 @@ class ScheduledState(NamedTuple):
   ``hyperparams`` maps each scheduled argument to the value the next update uses (float32, or
   float64 under x64). ``count`` is the number of updates applied, or ``optax.EmptyState()`` when
   the inner state already holds that count (then it is read from there).
+
+  Attributes:
+    count: updates applied so far (int32), or ``optax.EmptyState()`` when read from the inner
+      state.
+    hyperparams: argument name -> the value the next update uses.
+    inner_state: the state of the wrapped optimizer.
+
+  Example:
+    >>> tx = jaxlrs.scheduled(optax.sgd, jaxlrs.linear(1.0, end_value=0.0, total_steps=10))
+    >>> state = tx.init({"w": jnp.zeros(2)})
+    >>> state.hyperparams["learning_rate"]
+    Array(1., dtype=float32)
   """
 
   count: Any

@@ -10,7 +10,7 @@ branch per distinct structure. A 5000-piece SGDR-style join of cosines is one gr
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -28,7 +28,9 @@ def _numeric_flatten(s: Schedule) -> tuple[Any, list, list]:
   if isinstance(s, join):
     leaves, treedef = jax.tree.flatten(s)
     return (join, treedef), leaves, []
-  parts, values, steps = [], [], []
+  parts: list[Any] = []
+  values: list[Any] = []
+  steps: list[Any] = []
   for name, role in roles(type(s)):
     x = getattr(s, name)
     if role == "static" or x is None:
@@ -106,6 +108,10 @@ class join(Schedule, kind="join"):
     Array(1., dtype=float32)
   """
 
+  if TYPE_CHECKING:  # set by _set, not dataclass fields
+    _leaves: tuple[Any, ...]
+    _aux: tuple[Any, ...]
+
   def __init__(self, schedules: Sequence[Any], *, boundaries: Sequence[int]):
     if isinstance(schedules, (Schedule, str)) or not hasattr(schedules, "__iter__"):
       raise TypeError(f"schedules must be a sequence of schedules, got {schedules!r}.")
@@ -119,7 +125,10 @@ class join(Schedule, kind="join"):
     check_boundaries("boundaries", boundaries)
 
     pieces, starts = _flatten_pieces(schedules, (0, *boundaries))
-    keys, groups, group_of, local = [], {}, [], []
+    keys: list[tuple[Any, list[Any]]] = []
+    groups: dict[Any, int] = {}
+    group_of: list[int] = []
+    local: list[int] = []
     for p in pieces:
       key, vals, steps = _numeric_flatten(p)
       g = groups.setdefault(key, len(keys))

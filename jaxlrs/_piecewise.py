@@ -7,13 +7,14 @@ of a step does not grow with the number of pieces.
 from __future__ import annotations
 
 from dataclasses import KW_ONLY
+from typing import Sequence
 
 import jax.numpy as jnp
 
 from ._core import Schedule, require, require_value, safe_pow, steps_field, value_field
 
 
-def check_boundaries(name: str, boundaries: tuple[int, ...], allow_empty: bool = True) -> None:
+def check_boundaries(name: str, boundaries: Sequence[int], allow_empty: bool = True) -> None:
   """Boundaries must be non-negative and strictly increasing."""
   require(allow_empty or len(boundaries) > 0, name, boundaries, "non-empty")
   for i, b in enumerate(boundaries):
@@ -43,6 +44,10 @@ class piecewise_constant(Schedule, kind="piecewise_constant"):
     boundaries: strictly increasing non-negative steps.
     values: ``len(boundaries) + 1`` values.
 
+  Returns:
+    A schedule equal to ``values[k]`` where ``k`` is the number of boundaries ``<= t``; it holds
+    ``values[-1]`` from the last boundary on (its ``horizon()``).
+
   Raises:
     ValueError: boundaries unsorted, repeated or negative; length mismatch.
 
@@ -52,9 +57,9 @@ class piecewise_constant(Schedule, kind="piecewise_constant"):
     Array(0.1, dtype=float32)
   """
 
-  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  boundaries: Sequence[int] = steps_field(sequence=True)
   _: KW_ONLY
-  values: tuple[float, ...] = value_field(sequence=True)
+  values: Sequence[float] = value_field(sequence=True)
 
   def _check(self):
     check_boundaries("boundaries", self.boundaries)
@@ -80,6 +85,10 @@ class multistep(Schedule, kind="multistep"):
     boundaries: strictly increasing non-negative steps (PyTorch's milestones).
     decay_rate: factor ``r >= 0`` applied at each boundary.
 
+  Returns:
+    A schedule equal to ``init_value * decay_rate**k`` where ``k`` is the number of boundaries
+    ``<= t``; ``horizon()`` is the last boundary.
+
   Raises:
     ValueError: boundaries unsorted, repeated, negative or empty; ``decay_rate < 0``.
 
@@ -90,7 +99,7 @@ class multistep(Schedule, kind="multistep"):
 
   init_value: float = value_field()
   _: KW_ONLY
-  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  boundaries: Sequence[int] = steps_field(sequence=True)
   decay_rate: float = value_field(default=0.1)
 
   def _check(self):
@@ -114,6 +123,10 @@ class piecewise_linear(Schedule, kind="piecewise_linear"):
     boundaries: strictly increasing non-negative steps (at least one).
     values: one value per boundary.
 
+  Returns:
+    A schedule through the given points, equal to ``values[0]`` before the first boundary and to
+    ``values[-1]`` from the last one (its ``horizon()``) on.
+
   Raises:
     ValueError: boundaries unsorted, repeated, negative or empty; length mismatch.
 
@@ -122,9 +135,9 @@ class piecewise_linear(Schedule, kind="piecewise_linear"):
     Array(0.5, dtype=float32)
   """
 
-  boundaries: tuple[int, ...] = steps_field(sequence=True)
+  boundaries: Sequence[int] = steps_field(sequence=True)
   _: KW_ONLY
-  values: tuple[float, ...] = value_field(sequence=True)
+  values: Sequence[float] = value_field(sequence=True)
 
   def _check(self):
     check_boundaries("boundaries", self.boundaries, allow_empty=False)

@@ -19,7 +19,19 @@ def _saturating_increment(n: jax.Array) -> jax.Array:
 
 
 class ReduceOnPlateauState(NamedTuple):
-  """State of :func:`reduce_on_plateau`: a pytree of scalars that checkpoints like any other."""
+  """State of :func:`reduce_on_plateau`: a pytree of scalars that checkpoints like any other.
+
+  Attributes:
+    scale: the factor applied to the updates (starts at 1).
+    best: the best metric so far.
+    num_bad: consecutive updates without improvement.
+    cooldown: updates left in the cooldown.
+
+  Example:
+    >>> state = jaxlrs.reduce_on_plateau().init({"w": jnp.zeros(2)})
+    >>> float(state.scale)
+    1.0
+  """
 
   scale: jax.Array  # the factor applied to the updates
   best: jax.Array  # best metric so far

@@ -54,6 +54,13 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
   the state (one per ``multi_transform`` label) each name is prefixed with its label:
   ``"lr*0.5/learning_rate"``.
 
+  Args:
+    opt_state: an Optax state or an ``nnx.Optimizer``.
+
+  Returns:
+    A dict from argument name (prefixed by its label when there are several scheduled
+    optimizers) to a scalar ``jax.Array``.
+
   Raises:
     ValueError: the state holds no scheduled hyperparameters.
 
@@ -156,6 +163,18 @@ def lr_range(opt_state: Any, schedule: Callable | None = None, *,
   With ``multipliers`` (the ``scaled`` layer-wise form) over the parameters that are not frozen;
   with several scheduled learning rates in the state (the ``multi_transform`` form, each already
   multiplied) over those; the plateau scale is applied as in :func:`current_lr`.
+
+  Args:
+    opt_state: an Optax state or an ``nnx.Optimizer``.
+    schedule: the learning-rate schedule, when the optimizer was not built with
+      :func:`jaxlrs.scheduled`.
+    multipliers: layer-wise multipliers (the ``scaled`` form; ``None`` or 0 where frozen).
+
+  Returns:
+    ``(min, max)``, two scalar ``jax.Array``; both 0 when every parameter is frozen.
+
+  Raises:
+    ValueError: no learning rate can be found; ``multipliers`` with several learning rates.
 
   Example:
     >>> tx = jaxlrs.scheduled(optax.sgd, 0.1)

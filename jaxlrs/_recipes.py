@@ -42,6 +42,11 @@ class warmup_stable_decay(Schedule, kind="warmup_stable_decay"):
     init_value: value at step 0.
     decay_cycles: cosine periods in the cooldown (only with ``decay_shape="cosine"``), positive.
 
+  Returns:
+    A schedule rising from ``init_value`` to ``peak_value`` over ``warmup_steps``, holding it,
+    cooling down to ``end_value`` over the last ``decay_steps`` and holding ``end_value`` from
+    ``total_steps`` (its ``horizon()``) on.
+
   Raises:
     ValueError: ``warmup_steps + decay_steps > total_steps``, non-positive ``decay_steps``,
       unknown shapes, ``decay_cycles`` other than 1/2 with a shape other than ``cosine``.
@@ -112,6 +117,10 @@ class swa_schedule(Schedule, kind="swa_schedule"):
     anneal_steps: steps to move to ``swa_value`` (0: jump at ``start_step``).
     shape: a registered curve shape (PyTorch's ``anneal_strategy="cos"`` is ``"cosine"``).
 
+  Returns:
+    A schedule equal to ``schedule`` before ``start_step`` and to ``swa_value`` from
+    ``start_step + anneal_steps`` (its ``horizon()``) on.
+
   Raises:
     ValueError: negative ``start_step`` or ``anneal_steps``, unknown ``shape``.
 
@@ -161,6 +170,15 @@ class noisy(Schedule, kind="noisy"):
     start_step: first noisy step (a non-negative int).
     end_step: first step after the noise (None: forever).
     seed: an int.
+
+  Returns:
+    A schedule within ``(1 +- noise_ratio) * schedule(t)`` on the noisy range and equal to
+    ``schedule`` outside it; the same ``(seed, step)`` always gives the same value.
+
+  Raises:
+    ValueError: ``noise_ratio`` outside ``(0, 1)``, ``noise_std <= 0``, an unknown
+      ``noise_type``, a negative ``start_step`` or ``end_step <= start_step``.
+    TypeError: ``seed``, ``start_step`` or ``end_step`` is not an int.
 
   Example:
     >>> s = jaxlrs.noisy(jaxlrs.constant(1.0), noise_ratio=0.1, seed=0)

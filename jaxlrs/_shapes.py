@@ -26,6 +26,10 @@ class constant(Schedule, kind="constant"):
   Returns:
     A schedule (its horizon is 0: it never changes).
 
+  Raises:
+    TypeError: ``value`` is not a real number (a bool, a string, None).
+    ValueError: ``value`` is not finite.
+
   Example:
     >>> jaxlrs.constant(1e-3)(10)
     Array(0.001, dtype=float32)
@@ -49,6 +53,10 @@ class linear(Schedule, kind="linear"):
     init_value: value at step 0.
     end_value: value at step ``total_steps`` and after.
     total_steps: length of the ramp (a positive int).
+
+  Returns:
+    A schedule moving linearly from ``init_value`` (step 0) to ``end_value`` (step
+    ``total_steps``), then holding ``end_value``; ``horizon() == total_steps``.
 
   Raises:
     ValueError: ``total_steps <= 0``. TypeError: ``total_steps`` is not an int.
@@ -88,6 +96,10 @@ class polynomial(Schedule, kind="polynomial"):
     total_steps: decay horizon (a positive int).
     power: exponent ``p >= 0`` (1 is linear). Gradients stay finite for ``p < 1``.
     cycle: restart the decay at every multiple of ``total_steps``.
+
+  Returns:
+    A schedule with ``f(0) = init_value`` and ``f(t) = end_value`` for ``t >= total_steps``
+    (without ``cycle``); ``horizon()`` is ``total_steps`` (two periods with ``cycle``).
 
   Raises:
     ValueError: ``total_steps <= 0`` or ``power < 0``.
@@ -139,6 +151,10 @@ class cosine(Schedule, kind="cosine"):
       ``cycles`` is 1/2).
     exponent: exponent ``e > 0`` applied to the cosine factor.
     cycles: number of cosine periods ``c > 0`` over ``total_steps`` (a value: it can be traced).
+
+  Returns:
+    A schedule with ``f(0) = init_value`` that holds ``f(total_steps)`` afterwards (``end_value``
+    for the default half cosine); ``horizon() == total_steps``.
 
   Raises:
     ValueError: ``total_steps <= 0``, ``exponent <= 0`` or ``cycles <= 0``.

@@ -19,6 +19,15 @@ def num_train_steps(num_examples: int, batch_size: int, epochs: int,
   .. math:: T = \\text{epochs} \\times \\lceil n / b \\rceil \\quad(\\lfloor n / b \\rfloor
      \\text{ with drop\\_remainder})
 
+  Args:
+    num_examples: examples in one epoch (a positive int).
+    batch_size: examples per update (a positive int).
+    epochs: passes over the data (a positive int).
+    drop_remainder: drop the last partial batch of each epoch.
+
+  Returns:
+    The total number of optimizer updates, a Python int.
+
   Raises:
     ValueError: non-positive arguments, or no full batch with ``drop_remainder``.
 
@@ -39,6 +48,17 @@ def num_train_steps(num_examples: int, batch_size: int, epochs: int,
 def warmup_steps_from_ratio(total_steps: int, warmup_ratio: float) -> int:
   """Warmup given as a fraction of training: ``ceil(total_steps * warmup_ratio)`` (Hugging Face).
 
+  Args:
+    total_steps: optimizer updates in the run (a non-negative int).
+    warmup_ratio: fraction of them spent warming up, in ``[0, 1]``.
+
+  Returns:
+    The number of warmup steps, a Python int.
+
+  Raises:
+    ValueError: ``warmup_ratio`` outside ``[0, 1]`` or a negative ``total_steps``.
+    TypeError: ``total_steps`` is not an int.
+
   Example:
     >>> jaxlrs.warmup_steps_from_ratio(total_steps=1000, warmup_ratio=0.1)
     100
@@ -55,6 +75,19 @@ def scale_lr(base_lr: float, batch_size: int, base_batch_size: int, rule: str = 
 
   ``linear``: ``lr * b / b0`` (Goyal et al. 2017, SGD); ``sqrt``: ``lr * sqrt(b / b0)``
   (the usual rule for Adam-type optimizers).
+
+  Args:
+    base_lr: the learning rate tuned at ``base_batch_size``.
+    batch_size: the new batch size (a positive int).
+    base_batch_size: the batch size ``base_lr`` was tuned at (a positive int).
+    rule: ``"linear"`` or ``"sqrt"``.
+
+  Returns:
+    The scaled learning rate, a Python float.
+
+  Raises:
+    ValueError: a non-positive batch size or an unknown ``rule``.
+    TypeError: a batch size is not an int.
 
   Example:
     >>> jaxlrs.scale_lr(1e-3, batch_size=1024, base_batch_size=256, rule="sqrt")
@@ -80,8 +113,23 @@ def step_count(opt_state: Any) -> jax.Array:
   ``optax.chain``, ``optax.multi_transform`` and ``inject_hyperparams``; for an
   ``nnx.Optimizer`` it reads ``optimizer.step``.
 
+  Args:
+    opt_state: an Optax optimizer state (any pytree) or an ``nnx.Optimizer``.
+
+  Returns:
+    The step count as a scalar integer ``jax.Array`` (its dtype is the optimizer's: int32, or
+    uint32 for ``nnx.Optimizer.step``).
+
   Raises:
     ValueError: the state holds no step count (e.g. ``optax.sgd`` with a constant rate).
+
+  Example:
+    >>> tx = optax.adam(1e-3)
+    >>> params = {"w": jnp.zeros(2)}
+    >>> state = tx.init(params)
+    >>> _, state = tx.update({"w": jnp.ones(2)}, state, params)
+    >>> jaxlrs.step_count(state)
+    Array(1, dtype=int32)
   """
   step = getattr(opt_state, "step", None)
   if step is not None and hasattr(opt_state, "opt_state"):

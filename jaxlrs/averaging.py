@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -34,11 +34,24 @@ __all__ = ["AveragingState", "ema", "swa", "averaged_params", "averaged_model",
 
 @register_step_count
 class AveragingState(NamedTuple):
-  """Optimizer state of :func:`ema` / :func:`swa`: the inner state and the average."""
+  """Optimizer state of :func:`ema` / :func:`swa`: the inner state and the average.
+
+  Attributes:
+    inner_state: the state of the wrapped optimizer.
+    average: the averaged parameters, a pytree like the params (float32 by default).
+    count: updates applied so far (int32).
+    num_averaged: averaging events so far (int32).
+    decay_product: the product of the EMA decays applied, for debiasing (float32).
+
+  Example:
+    >>> state = jaxlrs.averaging.ema(optax.sgd(0.1)).init({"w": jnp.ones(2)})
+    >>> state.average["w"], state.num_averaged
+    (Array([1., 1.], dtype=float32), Array(0, dtype=int32))
+  """
 
   inner_state: Any
   average: Any  # pytree like params, float32 by default
-  count: jax.Array  # updates applied so far (int32)
+  count: jax.Array  # type: ignore[assignment]  # updates so far (int32); shadows tuple.count
   num_averaged: jax.Array  # averaging events so far (int32)
   decay_product: jax.Array  # product of the EMA decays applied (debiasing), float32
 
@@ -171,6 +184,16 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
   the parameters after the update; before ``start_step`` the average follows the parameters.
   Pair it with :func:`jaxlrs.swa_schedule` (Izmailov et al. 2018).
 
+  Args:
+    optimizer: any Optax optimizer.
+    start_step: the first update that is averaged (a non-negative int).
+    every: average every ``every`` updates from ``start_step`` (a positive int).
+    accumulator_dtype: dtype of the average (float32 by default).
+
+  Returns:
+    An ``optax.GradientTransformationExtraArgs`` whose state is an :class:`AveragingState`; its
+    updates are those of ``optimizer``. Read the average with :func:`averaged_params`.
+
   Raises:
     ValueError: ``every < 1``, negative ``start_step``; ``params`` not passed to ``update``.
 
@@ -214,6 +237,21 @@ def averaged_params(opt_state: Any, like: Any = None) -> Any:
   Args:
     opt_state: the optimizer state, or an ``nnx.Optimizer``.
     like: optional parameters whose dtypes the result takes (e.g. bfloat16 for export).
+
+  Returns:
+    The average, a pytree like the parameters (in the accumulator dtype, or the dtypes of
+    ``like``).
+
+  Raises:
+    ValueError: ``opt_state`` holds no :func:`ema` / :func:`swa` state.
+
+  Example:
+    >>> tx = jaxlrs.averaging.ema(optax.sgd(1.0), decay=0.5)
+    >>> params = {"w": jnp.zeros(2)}
+    >>> state = tx.init(params)
+    >>> _, state = tx.update({"w": -jnp.ones(2)}, state, params)
+    >>> jaxlrs.averaging.averaged_params(state, like={"w": jnp.zeros(2, jnp.bfloat16)})["w"]
+    Array([0.5, 0.5], dtype=bfloat16)
   """
   avg = jax.tree.map(_unwrap, _find_state(opt_state).average,
                      is_leaf=lambda x: hasattr(x, "get_metadata"))
@@ -224,7 +262,7 @@ def averaged_params(opt_state: Any, like: Any = None) -> Any:
 
 @contextlib.contextmanager
 def averaged_model(model: Any, optimizer: Any, batches: Iterable[Any] | None = None, *,
-                   forward: Callable[[Any, Any], Any] | None = None):
+                   forward: Callable[[Any, Any], Any] | None = None) -> Iterator[Any]:
   """Temporarily load the averaged weights into an ``nnx`` model (for evaluation), then restore.
 
   Inside the block the model holds the averaged parameters and, when ``batches`` are given, batch

@@ -35,7 +35,7 @@ def _label(s: Any) -> str:
   return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _curves(items, total_steps: int) -> tuple[np.ndarray, list[np.ndarray]]:
+def _curves(items: list[tuple[str, Any]], total_steps: int) -> tuple[np.ndarray, list[np.ndarray]]:
   total_steps = check_steps("total_steps", total_steps)
   require(total_steps > 0, "total_steps", total_steps, "positive")
   steps = np.arange(total_steps)
@@ -43,7 +43,7 @@ def _curves(items, total_steps: int) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, ax: Any = None,
-         log_y: bool = False, title: str | None = None):
+         log_y: bool = False, title: str | None = None) -> Any:
   """Plot one or several schedules on one axis; returns the matplotlib ``Figure``.
 
   Args:
@@ -55,8 +55,16 @@ def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, 
     log_y: logarithmic value axis.
     title: axis title.
 
+  Returns:
+    The matplotlib ``Figure`` holding the axis (a new one unless ``ax`` is given).
+
   Raises:
     ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
+
+  Example:
+    >>> fig = jaxlrs.plot({"cosine": jaxlrs.cosine(1.0, total_steps=100)}, total_steps=100)
+    >>> round(float(fig.axes[0].get_lines()[0].get_ydata()[50]), 4)
+    0.5
   """
   try:
     import matplotlib.pyplot as plt
@@ -99,6 +107,7 @@ def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None
 
   Raises:
     ValueError: more schedules than marks, a bad size, or labels not matching the schedules.
+    TypeError: a schedule is not callable.
 
   Example:
     >>> s = jaxlrs.linear(1.0, end_value=0.0, total_steps=10)

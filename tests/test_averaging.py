@@ -153,6 +153,7 @@ class Net(nnx.Module):
     return self.out(nnx.relu(self.bn(self.lin(x))))
 
 
+@pytest.mark.slow
 def test_nnx_training_loop_and_averaged_model(standard_promotion):
   model = Net(nnx.Rngs(0))
   opt = nnx.Optimizer(model, averaging.swa(optax.adamw(1e-2), start_step=3), wrt=nnx.Param)
@@ -268,6 +269,7 @@ SHARDING_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_sharded_average_needs_no_communication():
   env = {"XLA_FLAGS": "--xla_force_host_platform_device_count=8", "JAX_PLATFORMS": "cpu",
          "PATH": "/usr/bin:/bin"}

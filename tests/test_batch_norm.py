@@ -137,6 +137,7 @@ def train_swa(model, steps=6):
   return opt
 
 
+@pytest.mark.slow
 def test_averaged_model_restores_weights_and_batch_stats(standard_promotion):
   model = Net(nnx.Rngs(0))
   opt = train_swa(model)

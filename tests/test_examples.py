@@ -23,6 +23,7 @@ def out(tmp_path_factory):
   return tmp_path_factory.mktemp("finetune")
 
 
+@pytest.mark.slow
 def test_finetune_tiny_improves_over_no_finetuning(out):
   stdout = run("examples/finetune.py", "--tiny", "--no-progress", "--out", str(out))
   rows = dict(re.findall(r"^(.+?)\s+([01]\.\d{3}) ± ", stdout, re.M))
@@ -38,6 +39,7 @@ def test_finetune_tiny_improves_over_no_finetuning(out):
   assert any(path.name.startswith("pretrained_") for path in out.iterdir())  # orbax checkpoint
 
 
+@pytest.mark.slow
 def test_resume_is_bit_identical(out):
   import orbax.checkpoint as ocp
 
@@ -76,6 +78,7 @@ def test_recipe_matching_ignores_case_and_prefers_keys():
   assert finetune.match("nothing", table) == []
 
 
+@pytest.mark.slow
 def test_linen_example_tiny():
   stdout = run("examples/linen_trainstate.py", "--tiny")
   acc = re.search(r"EMA weights: ([01]\.\d+).*?untrained: ([01]\.\d+)", stdout, re.S)

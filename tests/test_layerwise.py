@@ -52,6 +52,7 @@ def loss_fn(params, tokens, labels):
   return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
 
 
+@pytest.mark.slow
 def test_bert_depth_map():
   depths = layerwise.depth_map(bert_params(), preset="bert")
   assert depths["embeddings"]["embedding"] == 0
@@ -118,6 +119,7 @@ def _step(tx, params, state, tokens, labels):
   return optax.apply_updates(params, updates), state
 
 
+@pytest.mark.slow
 def test_forms_a_and_b_agree_after_ten_adamw_steps(standard_promotion):
   params = bert_params()
   depths = layerwise.depth_map(params, preset="bert")
@@ -167,6 +169,7 @@ class NnxModel(nnx.Module):
     return self.head(x)
 
 
+@pytest.mark.slow
 def test_nnx_optimizer_with_both_forms(standard_promotion):
   x = jnp.asarray(np.random.default_rng(0).normal(size=(8, 4)), jnp.float32)
   results = []

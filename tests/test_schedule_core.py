@@ -75,6 +75,7 @@ def test_eager_jit_vmap_agree_and_hold_at_end(s):
   assert s(-5) == s(0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("s", EVERY_KIND, ids=IDS)
 def test_gradients_finite_everywhere(s):
   steps = jnp.asarray([-3.0, 0.0, 0.5, 9.5, 10.0, 30.0, 50.0, 60.0, 1e7], jnp.float32)

@@ -135,6 +135,7 @@ def run_cli(*args, cwd=None):
                         cwd=cwd, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_show_plot_and_errors(tmp_path):
   r = run_cli("show", "hf:linear", "--learning-rate", "5e-5", "--warmup-steps", "100",
               "--total-steps", "1000")
@@ -158,6 +159,7 @@ def test_cli_help():
   assert r.returncode == 0 and "hf:linear" in r.stdout
 
 
+@pytest.mark.slow
 def test_gallery_prints_every_kind_and_writes_png(tmp_path):
   sys.path.insert(0, "examples")
   try:

@@ -249,6 +249,7 @@ def _fd_check(s, h_step=1e-5, h_leaf=1e-6, rtol=1e-4, atol=1e-6):
                                  err_msg=f"leaf {i} {j}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", FD_KINDS)
 def test_gradients_match_central_finite_differences(kind):
   with jax.enable_x64(True):

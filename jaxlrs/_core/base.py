@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -52,9 +52,20 @@ class Schedule:
   finite schedule holds its final value.
 
   Any schedule can be passed to an Optax optimizer: ``optax.adamw(learning_rate=sched)``.
+
+  Example:
+    >>> sched = jaxlrs.cosine(1e-3, total_steps=100)
+    >>> sched(50), sched(10**9)
+    (Array(0.0005, dtype=float32), Array(0., dtype=float32))
+    >>> sched
+    cosine(init_value=0.001, total_steps=100, end_value=0.0, exponent=1.0, cycles=0.5)
+    >>> sched.horizon(), jaxlrs.from_config(sched.to_config()) == sched
+    (100, True)
   """
 
   kind: ClassVar[str] = "schedule"
+  # Set by ``dataclasses.dataclass`` on every subclass; declared so type checkers see dataclasses.
+  __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
   _data_names: ClassVar[tuple[str, ...]] = ()
   _meta_names: ClassVar[tuple[str, ...]] = ()
 
@@ -134,6 +145,17 @@ class Schedule:
     characteristic length (two cycles of a periodic schedule; the steps a
     decay without end takes to fall to a tenth of its start). ``python -m jaxlrs`` and plots
     use it as their default range.
+
+    Returns:
+      A non-negative Python int.
+
+    Raises:
+      ValueError: the schedule wraps a user function whose course is unknown.
+
+    Example:
+      >>> s = jaxlrs.linear(1.0, end_value=0.0, total_steps=90)
+      >>> jaxlrs.warmup(s, warmup_steps=10).horizon()
+      100
     """
     raise NotImplementedError(f"{self.kind} does not define horizon().")
 
@@ -168,19 +190,76 @@ class Schedule:
   __radd__ = __add__
 
   def shift(self, steps: int) -> "Schedule":
-    """This schedule delayed by ``steps``: ``s.shift(n)(t) == s(t - n)`` (negative n advances)."""
+    """This schedule delayed by ``steps``: ``s.shift(n)(t) == s(t - n)`` (negative n advances).
+
+    Args:
+      steps: the delay, an int.
+
+    Returns:
+      A :class:`jaxlrs.shift` schedule.
+
+    Raises:
+      TypeError: ``steps`` is not an int.
+
+    Example:
+      >>> jaxlrs.linear(0.0, end_value=1.0, total_steps=10).shift(5)(10)
+      Array(0.5, dtype=float32)
+    """
     return kind_class("shift")(self, steps=steps)
 
   def clip(self, min_value: float | None = None, max_value: float | None = None) -> "Schedule":
-    """This schedule clipped to ``[min_value, max_value]`` (either bound may be None)."""
+    """This schedule clipped to ``[min_value, max_value]`` (either bound may be None).
+
+    Args:
+      min_value: lower bound, or None.
+      max_value: upper bound, or None.
+
+    Returns:
+      A :class:`jaxlrs.clip` schedule.
+
+    Raises:
+      ValueError: both bounds are None, or ``min_value > max_value``.
+
+    Example:
+      >>> jaxlrs.linear(1.0, end_value=0.0, total_steps=10).clip(min_value=0.2)(9)
+      Array(0.2, dtype=float32)
+    """
     return kind_class("clip")(self, min_value=min_value, max_value=max_value)
 
   def time_scale(self, factor: float) -> "Schedule":
-    """This schedule on a stretched clock: ``s.time_scale(f)(t) == s(t * f)``."""
+    """This schedule on a stretched clock: ``s.time_scale(f)(t) == s(t * f)``.
+
+    Args:
+      factor: steps of this schedule per step, positive.
+
+    Returns:
+      A :class:`jaxlrs.time_scale` schedule.
+
+    Raises:
+      ValueError: ``factor <= 0``.
+
+    Example:
+      >>> jaxlrs.linear(0.0, end_value=1.0, total_steps=10).time_scale(2.0)(2)
+      Array(0.4, dtype=float32)
+    """
     return kind_class("time_scale")(self, factor=factor)
 
   def summary(self, total_steps: int) -> ScheduleSummary:
-    """Peak, warmup length, minimum, final value and area over ``total_steps`` updates."""
+    """Peak, warmup length, minimum, final value and area over ``total_steps`` updates.
+
+    Args:
+      total_steps: updates to summarise, steps ``0 .. total_steps - 1`` (a positive int).
+
+    Returns:
+      A :class:`jaxlrs.ScheduleSummary` (see :func:`jaxlrs.summary`).
+
+    Raises:
+      ValueError: ``total_steps <= 0``. TypeError: ``total_steps`` is not an int.
+
+    Example:
+      >>> jaxlrs.constant(0.5).summary(4).area
+      2.0
+    """
     return summary(self, total_steps)
 
   # -- config, repr, equality ---------------------------------------------------------------
@@ -198,7 +277,18 @@ class Schedule:
     return cls(**args)
 
   def to_config(self) -> dict[str, Any]:
-    """A plain JSON-serialisable dict that :func:`jaxlrs.from_config` turns back into this."""
+    """A plain JSON-serialisable dict that :func:`jaxlrs.from_config` turns back into this.
+
+    Returns:
+      ``{"kind": ..., <argument>: <value>, ...}``, nested schedules as nested dicts.
+
+    Raises:
+      ValueError: the schedule wraps a user function (see :class:`jaxlrs.from_callable`).
+
+    Example:
+      >>> jaxlrs.linear(1.0, end_value=0.0, total_steps=10).to_config()
+      {'kind': 'linear', 'init_value': 1.0, 'end_value': 0.0, 'total_steps': 10}
+    """
     return {"kind": self.kind, **{k: encode(k, v) for k, v in self._config_items()}}
 
   def __repr__(self) -> str:
@@ -210,7 +300,7 @@ class Schedule:
       return NotImplemented
     a, ta = jax.tree.flatten(self)
     b, tb = jax.tree.flatten(other)
-    if ta != tb:
+    if cast(Any, ta) != tb:  # (jax's PyTreeDef is not resolvable by type checkers)
       return False
     try:
       return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b))

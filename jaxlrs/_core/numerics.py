@@ -40,7 +40,7 @@ def host_step(step: Any) -> Any:
   if isinstance(step, (list, tuple)):
     step = np.asarray(step)
   if isinstance(step, (np.ndarray, np.generic)):
-    if step.dtype.itemsize > 4 and not jax.config.jax_enable_x64:
+    if step.dtype.itemsize > 4 and not jax.config.read("jax_enable_x64"):
       # A 64-bit host integer would be truncated to 32 bits on the way into JAX: go via float.
       step = step.astype(np.float64)
   return step

@@ -12,7 +12,21 @@ from .checks import check_steps, require
 
 @dataclasses.dataclass(frozen=True)
 class ScheduleSummary:
-  """What a schedule does over ``total_steps`` updates (steps ``0 .. total_steps - 1``)."""
+  """What a schedule does over ``total_steps`` updates (steps ``0 .. total_steps - 1``).
+
+  Attributes:
+    total_steps: the number of updates summarised.
+    peak_value: the largest value.
+    peak_step: the first step at the peak.
+    warmup_steps: steps before the peak is first reached (equal to ``peak_step``).
+    min_value: the smallest value.
+    final_value: the value of the last update, at step ``total_steps - 1``.
+    area: the sum of the values, the run's total "learning-rate budget".
+
+  Example:
+    >>> jaxlrs.summary(jaxlrs.constant(0.5), 4).area
+    2.0
+  """
 
   total_steps: int
   peak_value: float
@@ -30,6 +44,16 @@ class ScheduleSummary:
 
 def summary(schedule: Callable[[Any], Any], total_steps: int) -> ScheduleSummary:
   """Summarise ``schedule`` over ``total_steps`` updates.
+
+  Args:
+    schedule: a schedule or any callable of the step.
+    total_steps: updates to summarise, steps ``0 .. total_steps - 1`` (a positive int).
+
+  Returns:
+    A :class:`ScheduleSummary`; ``str()`` of it is a one-line description.
+
+  Raises:
+    ValueError: ``total_steps <= 0``. TypeError: ``total_steps`` is not an int.
 
   Example:
     >>> s = jaxlrs.warmup(jaxlrs.linear(1.0, end_value=0.0, total_steps=90), warmup_steps=10)

@@ -12,7 +12,7 @@ decaying (it has no end, and neither does ours).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .. import _compose, _cyclic, _decays, _join, _recipes, _shapes
 from .._core import Schedule, check_steps, check_value, require
@@ -63,12 +63,44 @@ def _with_warmup(schedule: Schedule, num_warmup_steps: int) -> Schedule:
 
 
 def get_constant_schedule(learning_rate: float) -> Schedule:
-  """Transformers ``get_constant_schedule``: ``learning_rate`` at every step."""
+  """Transformers ``get_constant_schedule``: ``learning_rate`` at every step.
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+
+  Returns:
+    A :func:`jaxlrs.constant` schedule.
+
+  Raises:
+    TypeError: ``learning_rate`` is not a real number.
+    ValueError: ``learning_rate`` is not finite.
+
+  Example:
+    >>> jaxlrs.compat.hf.get_constant_schedule(5e-5)(1000)
+    Array(5.e-05, dtype=float32)
+  """
   return _shapes.constant(learning_rate)
 
 
 def get_constant_schedule_with_warmup(learning_rate: float, num_warmup_steps: int) -> Schedule:
-  """Transformers ``get_constant_schedule_with_warmup``: ``lr * step / w`` then ``lr``."""
+  """Transformers ``get_constant_schedule_with_warmup``: ``lr * step / w`` then ``lr``.
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+
+  Returns:
+    A schedule rising linearly from 0 to ``learning_rate`` at ``num_warmup_steps``, then constant.
+
+  Raises:
+    ValueError: a negative ``num_warmup_steps``.
+    TypeError: ``num_warmup_steps`` is not an int.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_constant_schedule_with_warmup(1.0, num_warmup_steps=10)
+    >>> s(5), s(10)
+    (Array(0.5, dtype=float32), Array(1., dtype=float32))
+  """
   w = _steps("num_warmup_steps", num_warmup_steps)
   return _with_warmup(_shapes.constant(learning_rate), w)
 
@@ -78,6 +110,23 @@ def get_linear_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
   """Transformers ``get_linear_schedule_with_warmup``: linear warmup, linear decay to 0 at ``T``.
 
   ``lr * step / w`` for ``step < w``, then ``lr * (T - step) / (T - w)``, then 0.
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+
+  Returns:
+    A schedule with the values of the Transformers scheduler, 0 from ``T`` on.
+
+  Raises:
+    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    TypeError: a step count is not an int.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_linear_schedule_with_warmup(1.0, 10, 110)
+    >>> s(5), s(60), s(110)
+    (Array(0.5, dtype=float32), Array(0.5, dtype=float32), Array(0., dtype=float32))
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   return _with_warmup(_shapes.linear(learning_rate, end_value=0.0, total_steps=decay),
@@ -90,6 +139,26 @@ def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
 
   ``lr * step / w``, then ``lr * (1 + cos(2 pi num_cycles p)) / 2`` with
   ``p = (step - w) / (T - w)``; held after ``T`` (Transformers rises again).
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+    num_cycles: cosine periods over ``T - w`` (0.5: one half wave down to 0), positive.
+
+  Returns:
+    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
+    ``T`` afterwards.
+
+  Raises:
+    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    TypeError: a step count is not an int.
+    ValueError: ``num_cycles <= 0``.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_cosine_schedule_with_warmup(1.0, 10, 110)
+    >>> s(5), s(60), s(110)
+    (Array(0.5, dtype=float32), Array(0.49999997, dtype=float32), Array(0., dtype=float32))
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   return _with_warmup(_cosine(learning_rate, 0.0, num_cycles, decay), num_warmup_steps)
@@ -102,6 +171,26 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
 
   ``num_cycles`` hard restarts of a half cosine over ``T - w`` steps (SGDR with equal cycles,
   here :func:`jaxlrs.cosine_restarts` on a clock stretched by ``num_cycles``), then 0.
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+    num_cycles: the number of cosine cycles over ``T - w``, positive.
+
+  Returns:
+    A schedule with the values of the Transformers scheduler, 0 from ``T`` on.
+
+  Raises:
+    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    TypeError: a step count is not an int.
+    ValueError: ``num_cycles <= 0``.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_cosine_with_hard_restarts_schedule_with_warmup(
+    ...     1.0, 0, 100, num_cycles=2)
+    >>> s(25), s(50)  # half-way through the first cycle, then a restart
+    (Array(0.49999997, dtype=float32), Array(1., dtype=float32))
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   num_cycles = check_value("num_cycles", num_cycles)
@@ -119,8 +208,24 @@ def get_polynomial_decay_schedule_with_warmup(
   ``lr * step / w``, then ``(lr - lr_end) (1 - (step - w) / (T - w))^power + lr_end``, then
   ``lr_end``.
 
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+    lr_end: the final value, ``<= learning_rate``.
+    power: the exponent of the decay, ``>= 0``.
+
+  Returns:
+    A schedule with the values of the Transformers scheduler, ``lr_end`` from ``T`` on.
+
   Raises:
     ValueError: ``lr_end > learning_rate`` (as Transformers).
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_polynomial_decay_schedule_with_warmup(
+    ...     1.0, 0, 100, lr_end=0.0, power=2.0)
+    >>> s(50)
+    Array(0.25, dtype=float32)
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   lr, end = check_value("learning_rate", learning_rate), check_value("lr_end", lr_end)
@@ -134,6 +239,25 @@ def get_inverse_sqrt_schedule(learning_rate: float, num_warmup_steps: int,
   """Transformers ``get_inverse_sqrt_schedule``: ``lr / sqrt((step + timescale - w) / timescale)``.
 
   ``timescale`` defaults to ``num_warmup_steps`` (or 10000 without warmup), as in Transformers.
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    timescale: steps ``tau`` of the decay (a positive int; default ``num_warmup_steps``, or
+      10000 without warmup).
+
+  Returns:
+    A schedule: the linear warmup, then ``learning_rate`` at ``w`` decaying as ``1 / sqrt`` for
+    ever.
+
+  Raises:
+    ValueError: a negative ``num_warmup_steps`` or ``timescale <= 0``.
+    TypeError: a step count is not an int.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_inverse_sqrt_schedule(1.0, num_warmup_steps=10)
+    >>> s(10), s(40)
+    (Array(1., dtype=float32), Array(0.5, dtype=float32))
   """
   w = _steps("num_warmup_steps", num_warmup_steps)
   timescale = (w or 10_000) if timescale is None else positive_steps("timescale", timescale)
@@ -157,6 +281,29 @@ def get_cosine_with_min_lr_schedule_with_warmup(
   """Transformers ``get_cosine_with_min_lr_schedule_with_warmup``: cosine down to ``min_lr``.
 
   As the cosine schedule with the factor mapped to ``min_lr_rate + (1 - min_lr_rate) f``.
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+    num_cycles: cosine periods over ``T - w``, positive.
+    min_lr: the floor as an absolute value (give this or ``min_lr_rate``).
+    min_lr_rate: the floor as a fraction of ``learning_rate``.
+
+  Returns:
+    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
+    ``T`` afterwards.
+
+  Raises:
+    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    TypeError: a step count is not an int.
+    ValueError: both or neither of ``min_lr`` and ``min_lr_rate``; ``num_cycles <= 0``.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_cosine_with_min_lr_schedule_with_warmup(
+    ...     1.0, 0, 100, min_lr_rate=0.1)
+    >>> s(100)
+    Array(0.1, dtype=float32)
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   low = learning_rate * _min_lr_rate(learning_rate, min_lr, min_lr_rate)
@@ -173,6 +320,30 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
   ``warmup_lr_rate * lr`` to ``lr`` over ``w - 1`` steps), and the cosine progress is
   ``(step - w + 1) / (T - w)``: a cosine delayed by ``w - 1`` steps under a
   :func:`jaxlrs.warmup_multiplier` of ``w - 1`` steps (at least one with ``warmup_lr_rate``).
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+    num_cycles: cosine periods over ``T - w``, positive.
+    min_lr: the floor as an absolute value (give this or ``min_lr_rate``).
+    min_lr_rate: the floor as a fraction of ``learning_rate``.
+    warmup_lr_rate: the warmup's start as a fraction of ``learning_rate`` (default ``1 / w``).
+
+  Returns:
+    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
+    ``T`` afterwards.
+
+  Raises:
+    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    TypeError: a step count is not an int.
+    ValueError: both or neither of ``min_lr`` and ``min_lr_rate``; ``num_cycles <= 0``.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+    ...     1.0, 10, 110, min_lr_rate=0.1)
+    >>> s(0), s(9)  # lr (step + 1) / w
+    (Array(0.1, dtype=float32), Array(1., dtype=float32))
   """
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   w, lr = num_warmup_steps, check_value("learning_rate", learning_rate)
@@ -203,6 +374,34 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
   ``min_lr_ratio * lr``. This is the core :func:`jaxlrs.warmup_stable_decay` with
   ``warmup_shape=warmup_type``, ``decay_shape=decay_type``, ``decay_cycles=num_cycles`` and
   ``init_value = end_value = min_lr_ratio * learning_rate``.
+
+  Args:
+    learning_rate: the peak learning rate (Transformers takes it from the optimizer).
+    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_decay_steps: steps of the final decay (a positive int).
+    num_training_steps: total steps (give this or ``num_stable_steps``).
+    num_stable_steps: steps at ``learning_rate`` (default ``T - w - d``).
+    warmup_type: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+    decay_type: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+    min_lr_ratio: the start of the warmup and the end of the decay, a fraction of
+      ``learning_rate``.
+    num_cycles: cosine periods in the decay (``decay_type="cosine"``), positive.
+
+  Returns:
+    A :func:`jaxlrs.warmup_stable_decay` schedule, ``min_lr_ratio * learning_rate`` after the decay.
+
+  Raises:
+    ValueError: a negative step count, ``num_decay_steps <= 0``, neither ``num_training_steps``
+      nor ``num_stable_steps``, ``num_training_steps < w + d``, an unknown type,
+      ``num_cycles <= 0``.
+    TypeError: a step count is not an int.
+
+  Example:
+    >>> s = jaxlrs.compat.hf.get_wsd_schedule(1.0, 10, 20, num_training_steps=100,
+    ...                                       decay_type="linear", min_lr_ratio=0.1)
+    >>> s(0), s(50), s(90), s(100)
+    (Array(0.1, dtype=float32), Array(1., dtype=float32), Array(0.55, dtype=float32),
+     Array(0.1, dtype=float32))
   """
   w = _steps("num_warmup_steps", num_warmup_steps)
   d = _steps("num_decay_steps", num_decay_steps)
@@ -282,7 +481,7 @@ def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None 
   return fn(learning_rate, num_warmup_steps, num_training_steps, **kwargs)
 
 
-_BY_NAME = {
+_BY_NAME: dict[str, Callable[..., Schedule]] = {
     "linear": get_linear_schedule_with_warmup,
     "cosine": get_cosine_schedule_with_warmup,
     "cosine_with_restarts": get_cosine_with_hard_restarts_schedule_with_warmup,

@@ -30,9 +30,25 @@ def get_schedule(lr_schedule: str, learning_rate: float, warmup_steps: int, max_
     ``end_lr_ratio * learning_rate`` (default ratio 0.0) at ``max_steps``.
   * ``fixed_lr``: ``learning_rate`` throughout.
 
+  Args:
+    lr_schedule: one of ``LR_SCHEDULES``.
+    learning_rate: the peak learning rate.
+    warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    max_steps: the step at which the decay ends (an int > ``warmup_steps``).
+    end_lr_ratio: the final value as a fraction of ``learning_rate``, in ``[0, 1]`` (default
+      0.1 for the cosine, 0.0 for the polynomial).
+
+  Returns:
+    A schedule holding its final value from ``max_steps`` on.
+
   Raises:
     ValueError: unknown ``lr_schedule``; ``max_steps <= warmup_steps`` for the decaying ones;
       ``end_lr_ratio`` outside ``[0, 1]``.
+
+  Example:
+    >>> s = jaxlrs.compat.sambaflow.get_schedule("cosine_schedule_with_warmup", 1.0, 10, 110)
+    >>> s(5), s(110)
+    (Array(0.5, dtype=float32), Array(0.1, dtype=float32))
   """
   if lr_schedule not in LR_SCHEDULES:
     raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}.")
@@ -47,6 +63,7 @@ def get_schedule(lr_schedule: str, learning_rate: float, warmup_steps: int, max_
       "end_lr_ratio", end_lr_ratio)
   require(0 <= ratio <= 1, "end_lr_ratio", ratio, "in [0, 1]")
   decay_steps = max_steps - warmup_steps
+  decay: Schedule
   if lr_schedule == "cosine_schedule_with_warmup":
     decay = _shapes.cosine(lr, total_steps=decay_steps, end_value=ratio * lr)
   else:
