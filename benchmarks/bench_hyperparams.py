@@ -7,15 +7,13 @@ All three train the encoder of the train-step benchmark with AdamW:
 * ``plain``: ``optax.adamw(lr, weight_decay=0.01)``: only the LR scheduled (the floor).
 
 Rows (one per baseline): ``jaxlrs_ms`` is the scheduled step, ``baseline_ms`` the other's,
-``speedup = baseline / jaxlrs``; extra fields ``jaxlrs_compile_s``, ``baseline_compile_s``,
-``jaxlrs_state_leaves``, ``baseline_state_leaves``. Timings alternate between the three
-optimizers round by round so that machine noise hits all of them alike.
+``ratio = baseline / jaxlrs``; extra fields ``jaxlrs_compile_s``, ``baseline_compile_s``,
+``jaxlrs_state_leaves``, ``baseline_state_leaves``. The three optimizers are timed interleaved
+in rounds, parameters and state donated.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
 
 import jax
 import jax.numpy as jnp
@@ -25,7 +23,7 @@ import optax
 import jaxlrs
 
 from . import _models
-from ._common import compile_seconds, row
+from ._common import compile_seconds, interleaved, row
 
 
 def optimizers(total: int) -> dict:
@@ -41,20 +39,6 @@ def optimizers(total: int) -> dict:
   }
 
 
-def _time_alternating(fns: dict, rounds: int, per_round: int) -> dict:
-  samples = {name: [] for name in fns}
-  for fn in fns.values():
-    jax.block_until_ready(fn())
-  for r in range(rounds):
-    order = list(fns) if r % 2 == 0 else list(reversed(fns))
-    for name in order:
-      for _ in range(per_round):
-        start = time.perf_counter()
-        jax.block_until_ready(fns[name]())
-        samples[name].append(time.perf_counter() - start)
-  return {name: statistics.median(s) for name, s in samples.items()}
-
-
 def run(quick: bool) -> list[dict]:
   rng = np.random.default_rng(0)
   model = _models.Encoder(layers=2 if quick else 6, width=32 if quick else 128)
@@ -68,11 +52,18 @@ def run(quick: bool) -> list[dict]:
     compile_seconds(_models.make_step(model, txs["plain"]), params, txs["plain"].init(params),
                     x, y)
     for name, tx in txs.items():
-      state = tx.init(params)
-      c, f = compile_seconds(_models.make_step(model, tx), params, state, x, y)
-      compiled[name], leaves[name] = c, len(jax.tree.leaves(state))
-      fns[name] = (lambda f=f, s=state: f(params, s, x, y))
-    times = _time_alternating(fns, rounds=10 if quick else 80, per_round=1)
+      carry = [jax.tree.map(jnp.copy, params)]
+      carry.append(tx.init(carry[0]))
+      leaves[name] = len(jax.tree.leaves(carry[1]))
+      # Parameters and state donated and fed back, batches as arguments: a real train step.
+      compiled[name], f = compile_seconds(_models.make_step(model, tx), *carry, x, y,
+                                          donate_argnums=(0, 1))
+
+      def call(f=f, carry=carry):
+        carry[0], carry[1] = f(carry[0], carry[1], x, y)
+        return carry[0]
+      fns[name] = call
+    times = interleaved(fns, rounds=10 if quick else 80)
   rows = []
   for base, label in (("inject", "optax.inject_hyperparams(adamw)"),
                       ("plain", "plain adamw, LR scheduled only")):

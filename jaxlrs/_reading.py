@@ -10,6 +10,7 @@ import optax
 import optax.contrib
 
 from ._hyperparams import ScheduledState
+from .layerwise import ScaleByLeafLRState
 from ._plateau import ReduceOnPlateauState
 from ._training import step_count
 
@@ -97,8 +98,10 @@ def _plateau_scale(opt_state: Any) -> jax.Array:
 def _base_lrs(opt_state: Any, schedule: Callable | None) -> list[jax.Array]:
   if schedule is not None:
     return [jnp.asarray(schedule(step_count(opt_state)))]
-  lrs = [_unwrap(s.hyperparams["learning_rate"]) for _, s in _find(opt_state, ScheduledState)
-         if "learning_rate" in s.hyperparams]
+  # The layer-wise scaled form runs its optimizer at rate 1 and keeps the schedule's value.
+  lrs = [_unwrap(s.learning_rate) for _, s in _find(opt_state, ScaleByLeafLRState)]
+  lrs = lrs or [_unwrap(s.hyperparams["learning_rate"])
+                for _, s in _find(opt_state, ScheduledState) if "learning_rate" in s.hyperparams]
   if not lrs:
     raise ValueError("No scheduled learning_rate in the optimizer state: pass the schedule "
                      "(current_lr(opt_state, schedule)) or build the optimizer with "

@@ -277,3 +277,34 @@ def test_sharded_average_needs_no_communication():
                      env=env, timeout=300)
   assert r.returncode == 0, r.stderr[-3000:]
   assert "OK" in r.stdout
+
+
+def _lowered_text(tx, platforms):
+  from jax import export
+
+  params = {"w": jnp.zeros((4,), jnp.float32)}
+  state = tx.init(params)
+
+  def step(g, s, p):
+    return tx.update(g, s, p)
+
+  return export.export(jax.jit(step), platforms=platforms)(params, state, params).mlir_module()
+
+
+def test_optimization_barrier_is_a_cpu_only_choice():
+  tx = averaging.ema(optax.sgd(0.1), decay=0.9)
+  assert "stablehlo.optimization_barrier" in _lowered_text(tx, ["cpu"])
+  for platform in ("cuda", "tpu"):
+    assert "stablehlo.optimization_barrier" not in _lowered_text(tx, [platform])
+
+
+def test_every_k_skips_the_averaging_pass_off_averaging_steps():
+  # every > 1: the blend sits in a branch taken on averaging steps only; every == 1: no branch.
+  def conditionals(every):
+    tx = averaging.ema(optax.sgd(0.1), decay=0.9, every=every)
+    params = {"w": jnp.zeros((4,), jnp.float32)}
+    hlo = jax.jit(tx.update).lower(params, tx.init(params), params).compile().as_text()
+    return hlo.count(" conditional(")
+
+  assert conditionals(1) == 0
+  assert conditionals(4) >= 1

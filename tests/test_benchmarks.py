@@ -1,33 +1,71 @@
-"""The benchmark suite runs end to end in quick mode (the Colab notebook: test_notebooks.py)."""
+"""The benchmark harness: rows, interleaving and flags, the quick suite end to end (the Colab
+notebook: test_notebooks.py)."""
 
 import json
-import os
 import pathlib
 import subprocess
 import sys
 
+import pytest
+
+from benchmarks import _common
+
 ROOT = pathlib.Path(__file__).parent.parent
 
 
-def test_quick_suite_runs_and_reports_ratios(tmp_path):
-  r = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)],
+def test_row_reports_paired_median_ratio_and_flags_a_spread_across_one():
+  clear = _common.row("b", "c", [1.0, 1.1, 0.9, 1.0], [2.0, 2.2, 1.8, 2.1])
+  assert clear["ratio"] == pytest.approx(2.0, rel=0.05) and clear["flag"] == ""
+  assert clear["jaxlrs_ms"] == pytest.approx(1000.0) and clear["baseline_ms"] == pytest.approx(2050.0)
+  noisy = _common.row("b", "c", [1.0, 1.0, 1.0, 1.0], [0.8, 1.3, 0.9, 1.2])
+  assert noisy["ratio_iqr"][0] < 1 < noisy["ratio_iqr"][1] and noisy["flag"] == "~"
+  single = _common.row("b", "c", 0.5, None, "not run")
+  assert single["ratio"] is None and single["ratio_iqr"] is None
+  assert set(single) == set(_common.ROW_KEYS)
+  assert "| ~ |" not in _common.table([clear]) and "~" in _common.table([noisy])
+
+
+def test_interleaved_rotates_the_order_each_round():
+  calls = []
+  _common.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3,
+                      warmup=0)
+  assert calls == ["a", "b", "b", "a", "a", "b"]
+
+
+def test_quick_suite_runs_and_writes_json_and_markdown(tmp_path):
+  md = tmp_path / "table.md"
+  r = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path),
+                      "--name", "latest_test.json", "--markdown", str(md),
+                      "--only", "join,averaging"],
                      cwd=ROOT, capture_output=True, text=True, timeout=600)
   assert r.returncode == 0, r.stderr[-3000:]
-  assert "| benchmark | case |" in r.stdout
-  data = json.loads((tmp_path / "cpu_quick.json").read_text())
+  assert "| benchmark | case |" in r.stdout and "| benchmark | case |" in md.read_text()
+  data = json.loads((tmp_path / "latest_test.json").read_text())
   env = data["environment"]
   for key in ("backend", "device_kind", "device_count", "jax", "jaxlib", "optax", "flax",
               "jaxlrs", "date"):
     assert key in env
-  names = {row["benchmark"] for row in data["rows"]}
-  assert names == {"train step", "join", "eager call", "layerwise", "averaging", "sweep",
-                   "hyperparams", "find_lr"}
-  assert all(row["speedup"] is None or row["speedup"] > 0 for row in data["rows"])
-  join = [row for row in data["rows"] if row["case"] == "100 pieces: 1e+04 steps"][0]
-  assert join["speedup"] > 2  # Optax evaluates every piece; jaxlrs one per structure
+  assert {row["benchmark"] for row in data["rows"]} == {"join", "averaging"}
+  assert all(set(row) == set(_common.ROW_KEYS) for row in data["rows"])
+  assert all(row["ratio"] is None or row["ratio"] > 0 for row in data["rows"])
+  join = [row for row in data["rows"] if row["case"] == "join 100 pieces: 1e4 steps"][0]
+  assert join["ratio"] > 2  # Optax evaluates every piece; jaxlrs one per structure
 
 
 def test_bad_benchmark_name_fails():
   r = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "nope"], cwd=ROOT,
                      capture_output=True, text=True, timeout=120)
   assert r.returncode == 2 and "nope" in r.stderr
+
+
+def test_readme_section_is_replaced_between_its_markers_only(tmp_path):
+  from benchmarks.__main__ import replace_readme_section
+
+  readme = tmp_path / "README.md"
+  readme.write_text("intro\n<!-- BEGIN benchmark-table cpu -->\nold\n<!-- END benchmark-table cpu -->"
+                    "\n<!-- BEGIN benchmark-table gpu -->\ngpu\n<!-- END benchmark-table gpu -->\n")
+  replace_readme_section(readme, "cpu", "| new |\n")
+  text = readme.read_text()
+  assert "old" not in text and "| new |" in text and "\ngpu\n" in text and text.startswith("intro")
+  with pytest.raises(SystemExit, match="tpu"):
+    replace_readme_section(readme, "tpu", "x")

@@ -9,6 +9,7 @@ from flax import linen, nnx
 
 import jaxlrs
 from jaxlrs import layerwise
+from jaxlrs.layerwise import _transforms
 
 L = 4
 
@@ -113,6 +114,35 @@ def train(tx, params, steps=10):
   return params, state
 
 
+_grad = jax.jit(lambda params, tokens, labels: jax.grad(loss_fn)(params, tokens, labels))
+
+
+def train_same_grads(tx, params, steps):
+  """As :func:`train`, with gradients from one shared jitted function and a jitted update.
+
+  Bit-identity is a property of the transforms given the same gradients: XLA may round a
+  gradient differently when its computation is fused into a different train-step program.
+  """
+  state = tx.init(params)
+  rng = np.random.default_rng(0)
+
+  @jax.jit
+  def update(grads, state, params):
+    updates, state = tx.update(grads, state, params)
+    return optax.apply_updates(params, updates), state
+
+  for _ in range(steps):
+    tokens = jnp.asarray(rng.integers(0, 11, (4, 5)), jnp.int32)
+    labels = jnp.asarray(rng.integers(0, 3, (4,)), jnp.int32)
+    params, state = update(_grad(params, tokens, labels), state, params)
+  return params, state
+
+
+def _differing(a, b):
+  return sum(int(np.sum(np.asarray(x) != np.asarray(y)))
+             for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+
+
 def _step(tx, params, state, tokens, labels):
   grads = jax.grad(loss_fn)(params, tokens, labels)
   updates, state = tx.update(grads, state, params)
@@ -120,7 +150,7 @@ def _step(tx, params, state, tokens, labels):
 
 
 @pytest.mark.slow
-def test_forms_a_and_b_agree_after_ten_adamw_steps(standard_promotion):
+def test_forms_a_and_b_are_bit_identical_after_twelve_adamw_steps(standard_promotion):
   params = bert_params()
   depths = layerwise.depth_map(params, preset="bert")
   mults = layerwise.freeze(layerwise.llrd_multipliers(depths, decay=0.8), [r"^embeddings/"])
@@ -129,17 +159,51 @@ def test_forms_a_and_b_agree_after_ten_adamw_steps(standard_promotion):
   def factory(lr):
     return optax.adamw(lr, weight_decay=0.1, mask=layerwise.decay_mask)
 
-  pa, sa = train(layerwise.multi_transform(factory, schedule, mults), params)
-  pb, sb = train(layerwise.scaled(factory, schedule, mults), params)
-  for a, b in zip(jax.tree.leaves(pa), jax.tree.leaves(pb)):
+  pa, sa = train_same_grads(layerwise.multi_transform(factory, schedule, mults), params, 12)
+  pb, sb = train_same_grads(layerwise.scaled(factory, schedule, mults), params, 12)
+  assert _differing(pa, pb) == 0  # bit for bit, not within a tolerance
+  # Whole train steps (gradient fused into the program) still agree to rounding.
+  for a, b in zip(jax.tree.leaves(train(layerwise.multi_transform(factory, schedule, mults),
+                                        params)[0]),
+                  jax.tree.leaves(train(layerwise.scaled(factory, schedule, mults), params)[0])):
     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
   np.testing.assert_array_equal(pa["embeddings"]["embedding"], params["embeddings"]["embedding"])
   assert not np.array_equal(pa["classifier"]["kernel"], params["classifier"]["kernel"])
   n_a = len(jax.tree.leaves(sa))
   n_b = len(jax.tree.leaves(sb))
   n_plain = len(jax.tree.leaves(factory(schedule).init(params)))
-  assert n_b == n_plain  # form (b): the plain optimizer's state
+  # form (b): the plain optimizer's state, the schedule's value, one scalar per multiplier
+  distinct = {m or 0.0 for m in jax.tree.leaves(mults, is_leaf=lambda m: m is None)}
+  assert n_b == n_plain + 1 + len(distinct)
   assert n_a < n_plain + 3 * len(set(jax.tree.leaves(mults)))  # frozen leaves hold no moments
+
+
+@pytest.mark.parametrize("lr", ["float", "callable", "jaxlrs"])
+def test_leaf_lr_scaling_is_bit_identical_to_optax_scale_by_learning_rate(lr, standard_promotion):
+  # Form (b)'s scaling of a given update equals form (a)'s last step, optax's
+  # scale_by_learning_rate(schedule * m), bit for bit: the multiplier is folded into the scalar.
+  params = bert_params()
+  mults = layerwise.llrd_multipliers(layerwise.depth_map(params, preset="bert"), decay=0.7)
+  schedule = {"float": 3e-3, "callable": optax.warmup_cosine_decay_schedule(0.0, 3e-3, 2, 10),
+              "jaxlrs": jaxlrs.warmup(jaxlrs.cosine(3e-3, total_steps=8), warmup_steps=2)}[lr]
+  rng = np.random.default_rng(1)
+  u = jax.tree.map(lambda p: jnp.asarray(rng.normal(size=p.shape), jnp.float32), params)
+  tx = layerwise.scale_by_leaf_lr(schedule, mults)
+  state = tx.init(params)
+  update = jax.jit(tx.update)
+  for step in range(4):
+    ours, state = update(jax.tree.map(jnp.negative, u), state)
+    for (path, got), m, x in zip(jax.tree_util.tree_flatten_with_path(ours)[0],
+                                 jax.tree.leaves(mults), jax.tree.leaves(u)):
+      leaf_lr = _transforms._leaf_lr(schedule, m)
+      ref = optax.scale_by_learning_rate(leaf_lr)
+      ref_state = jax.tree.map(lambda c: jnp.asarray(step, c.dtype), ref.init(x))
+      want, _ = ref.update(x, ref_state)
+      np.testing.assert_array_equal(got, want, err_msg=f"{path} at step {step}")
+      # The old order, (-lr * u) * m, rounds differently on some elements.
+  old = jax.tree.map(lambda x, m: (-jnp.asarray(schedule(3) if callable(schedule) else schedule,
+                                                jnp.float32) * x) * jnp.float32(m), u, mults)
+  assert _differing(old, ours) > 0
 
 
 def test_sgd_update_is_lr_times_multiplier_times_grad():

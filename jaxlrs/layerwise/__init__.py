@@ -38,12 +38,15 @@ from ._plan import plan as plan
 from ._presets import PRESETS as PRESETS
 from ._reinit import reinit_top_layers as reinit_top_layers
 from ._rules import Rule as Rule
+from ._transforms import ScaleByLeafLRState as ScaleByLeafLRState
 from ._transforms import multi_transform as multi_transform
+from ._transforms import scale_by_leaf_lr as scale_by_leaf_lr
 from ._transforms import scale_by_multipliers as scale_by_multipliers
 from ._transforms import scaled as scaled
 from ._tree import path_of as path_of
 
 __all__ = ["PRESETS", "Rule", "Depth", "DepthCheck", "path_of", "depth_map", "check_depths",
            "num_layers", "llrd_multipliers", "group_multipliers",
-           "freeze", "decay_mask", "multi_transform", "scaled", "scale_by_multipliers", "plan",
+           "freeze", "decay_mask", "multi_transform", "scaled", "scale_by_multipliers",
+           "scale_by_leaf_lr", "ScaleByLeafLRState", "plan",
            "format_plan", "reinit_top_layers"]

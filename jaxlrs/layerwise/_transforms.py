@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -49,13 +49,103 @@ def scale_by_multipliers(multipliers: Any) -> optax.GradientTransformation:
   return optax.GradientTransformation(lambda params: optax.EmptyState(), update_fn)
 
 
+def _lookup(table: dict[str, Any], path: Any) -> Any:
+  key = path_of(path)
+  if key not in table:
+    raise missing_multiplier(key)
+  return table[key]
+
+
+def _leaf_lr(schedule: Any, m: float) -> Any:
+  """The learning rate of a parameter with multiplier ``m``: ``schedule * m``, one rounding.
+
+  Both forms use it, so each leaf's update is ``u * -(lr * m)`` in both: bit-identical params.
+  """
+  if not callable(schedule):
+    return check_value("schedule", schedule) * m
+  if hasattr(schedule, "to_config"):  # a jaxlrs schedule: the product is a schedule too
+    return schedule * m
+  return lambda step: m * schedule(step)
+
+
+class ScaleByLeafLRState(NamedTuple):
+  """State of :func:`scale_by_leaf_lr`: the update count and the rates of the next update."""
+
+  count: jax.Array  # int32
+  learning_rate: jax.Array  # the schedule's value for update ``count`` (float32)
+  learning_rates: tuple  # one float32 scalar per distinct multiplier, for update ``count``
+
+
+def scale_by_leaf_lr(schedule: Any, multipliers: Any) -> optax.GradientTransformation:
+  """Multiply each update by its parameter's learning rate ``schedule(count) * multiplier``.
+
+  .. math:: u_i \\leftarrow u_i \\cdot (\\text{schedule}(t) \\, m_i)
+
+  The multiplier is folded into the learning-rate scalar first, so the per-element work is one
+  multiplication, as in ``optax.scale_by_learning_rate`` with the rate ``schedule * multiplier``
+  (no sign flip: put it after an optimizer built with learning rate 1, which flips the sign).
+  Leaves with equal multipliers share one scalar; frozen parameters (None or 0) get zero updates.
+  The scalars for the next update are computed at the end of each update and kept in the state:
+  each leaf's elementwise loop then reads a scalar input rather than computing its own rate, so
+  leaves of one shape share one compiled loop whatever their multiplier (compile time stays
+  near plain AdamW's at any depth).
+
+  Args:
+    schedule: a schedule, a callable of the step or a float learning rate.
+    multipliers: a tree of multipliers (None or 0 freezes) with the paths of the parameters.
+
+  Returns:
+    An ``optax.GradientTransformation`` with a :class:`ScaleByLeafLRState`.
+
+  Raises:
+    ValueError: at update time, a parameter with no multiplier (named).
+
+  Example:
+    >>> tx = jaxlrs.layerwise.scale_by_leaf_lr(0.1, {"a": 0.5, "b": None})
+    >>> p = {"a": jnp.ones(1), "b": jnp.ones(1)}
+    >>> tx.update(p, tx.init(p))[0]
+    {'a': Array([0.05], dtype=float32), 'b': Array([0.], dtype=float32)}
+  """
+  table = {k: 0.0 if _frozen(m) else float(m) for k, m in _table(multipliers).items()}
+  distinct = sorted(set(table.values()))
+  group = {m: i for i, m in enumerate(distinct)}
+
+  def state_at(count):
+    if callable(schedule):  # one evaluation of the schedule, one rounding per multiplier
+      base = jnp.asarray(schedule(count))
+      return ScaleByLeafLRState(count, base, tuple(base * jnp.float32(m) for m in distinct))
+    return ScaleByLeafLRState(
+        count, jnp.asarray(check_value("schedule", schedule), jnp.float32),
+        tuple(jnp.asarray(_leaf_lr(schedule, m), jnp.float32) for m in distinct))
+
+  def init_fn(params):
+    del params
+    return state_at(jnp.zeros([], jnp.int32))
+
+  def update_fn(updates, state, params=None):
+    del params
+
+    def scale(path, u):
+      return u * state.learning_rates[group[_lookup(table, path)]].astype(u.dtype)
+
+    return (jax.tree_util.tree_map_with_path(scale, updates),
+            state_at(optax.safe_increment(state.count)))
+
+  return optax.GradientTransformation(init_fn, update_fn)
+
+
 def scaled(optimizer_factory: Callable[[Any], optax.GradientTransformation], schedule: Any,
            multipliers: Any) -> optax.GradientTransformation:
-  """Form (b): ``optimizer_factory(schedule)`` followed by per-parameter multipliers.
+  """Form (b): one optimizer with learning rate 1, then per-parameter learning rates.
 
-  The state is the plain optimizer's. Frozen parameters get zero updates (their optimizer
-  moments are still kept; use :func:`multi_transform` to drop them). For optimizers whose update
-  is linear in the learning rate this is :func:`multi_transform`'s update.
+  ``optimizer_factory(1.0)`` followed by :func:`scale_by_leaf_lr`: each parameter's update is
+  multiplied by ``schedule(count) * multiplier``, computed as one scalar before it meets the
+  update, exactly as :func:`multi_transform` computes it. For optimizers whose update is linear in
+  the learning rate (SGD, momentum, Adam, AdamW with decoupled weight decay, ...) the two forms
+  give bit-identical parameters from the same gradients. The state is the plain optimizer's plus
+  the schedule's value and one scalar per distinct multiplier (:func:`jaxlrs.current_lr` reads
+  them). Frozen parameters get zero updates (their optimizer moments are still kept; use
+  :func:`multi_transform` to drop them).
 
   Args:
     optimizer_factory: learning rate -> Optax optimizer (``lambda lr: optax.adamw(lr)``).
@@ -74,7 +164,7 @@ def scaled(optimizer_factory: Callable[[Any], optax.GradientTransformation], sch
     >>> tx.update(p, tx.init(p))[0]
     {'a': Array([-0.05], dtype=float32), 'b': Array([-0.1], dtype=float32)}
   """
-  return optax.chain(optimizer_factory(schedule), scale_by_multipliers(multipliers))
+  return optax.chain(optimizer_factory(1.0), scale_by_leaf_lr(schedule, multipliers))
 
 
 def _label(m: Any) -> str:
@@ -108,16 +198,8 @@ def multi_transform(optimizer_factory: Callable[[Any], optax.GradientTransformat
   """
   table = {k: _label(m) for k, m in _table(multipliers).items()}
   values = {_label(m): m for m in _table(multipliers).values()}
-  transforms = {}
-  for label, m in values.items():
-    if label == "frozen":
-      transforms[label] = optax.set_to_zero()
-    elif callable(schedule):
-      lr = schedule * float(m) if hasattr(schedule, "to_config") else (
-          lambda step, s=schedule, m=float(m): m * s(step))
-      transforms[label] = optimizer_factory(lr)
-    else:
-      transforms[label] = optimizer_factory(check_value("schedule", schedule) * float(m))
+  transforms = {label: optax.set_to_zero() if label == "frozen" else
+                optimizer_factory(_leaf_lr(schedule, float(m))) for label, m in values.items()}
 
   def label_of(path, _):
     if path not in table:
