@@ -11,7 +11,10 @@ import argparse
 import json
 import pathlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+  from jaxlrs import Schedule
 
 EXAMPLES = """examples:
   python -m jaxlrs show hf:linear --learning-rate 5e-5 --warmup-steps 100 --total-steps 1000
@@ -75,7 +78,7 @@ def build(spec: str, args: argparse.Namespace) -> Any:
   return jaxlrs.from_config(config)
 
 
-def plotted_steps(schedule, total_steps: int | None = None) -> int:
+def plotted_steps(schedule: Schedule, total_steps: int | None = None) -> int:
   """How many steps ``show`` and ``plot`` draw: ``--total-steps``, else the schedule's own
   :meth:`~jaxlrs.Schedule.horizon` with a fifth more to show what follows (at least 10)."""
   if total_steps is not None:

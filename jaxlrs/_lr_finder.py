@@ -69,7 +69,7 @@ class LRFinderResult:
   @property
   def suggestions(self) -> dict[str, float | None]:
     """Every method's suggestion (None where there are too few points)."""
-    out = {}
+    out: dict[str, float | None] = {}
     for m in suggest_lib.METHODS:
       try:
         out[m] = self.suggest(m)
@@ -84,7 +84,7 @@ class LRFinderResult:
     lowest = int(np.argmin(finite))
     return float(np.max(self.smoothed[: lowest + 1]))
 
-  def plot(self, ax: Any = None, raw: bool = True):
+  def plot(self, ax: Any = None, raw: bool = True) -> Any:
     """Loss against learning rate (log axis for the exponential ramp) with the suggestions marked;
     returns the matplotlib ``Figure``.
 

@@ -66,7 +66,7 @@ class SweepResult:
     """The swept value of the best run."""
     return float(self.values[self.best_index])
 
-  def plot(self, ax: Any = None, curves: bool = True):
+  def plot(self, ax: Any = None, curves: bool = True) -> Any:
     """The criterion against the swept value (log axis when the values are log-spaced), the best
     marked; with ``curves`` (and no ``ax``) a second panel, :meth:`plot_losses`. Returns the
     matplotlib ``Figure``.
@@ -103,7 +103,7 @@ class SweepResult:
     fig.tight_layout()
     return fig
 
-  def plot_losses(self, ax: Any = None):
+  def plot_losses(self, ax: Any = None) -> Any:
     """The training-loss curve of every run (log axis), coloured by the swept value."""
     plt = _pyplot()
     if ax is None:
@@ -137,7 +137,7 @@ class SweepResult:
     return "\n".join(lines)
 
 
-def _pyplot():
+def _pyplot() -> Any:
   try:
     import matplotlib.pyplot as plt
   except ImportError as e:  # pragma: no cover - exercised without matplotlib only
@@ -148,7 +148,7 @@ def _pyplot():
 def _default_schedule(num_steps: int) -> Callable[[float], Any]:
   warm = num_steps // 10
 
-  def schedule(lr: float):
+  def schedule(lr: float) -> jaxlrs.Schedule:
     return jaxlrs.warmup(jaxlrs.linear(init_value=lr, end_value=0.0,
                                        total_steps=num_steps - warm), warmup_steps=warm)
 
@@ -221,7 +221,7 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
     lo, hi = check_lr("min_value", min_value), check_lr("max_value", max_value)
     if lo >= hi:
       raise ValueError(f"min_value must be < max_value, got {lo!r} >= {hi!r}.")
-    values = np.geomspace(lo, hi, num_values)
+    swept = np.geomspace(lo, hi, num_values)
   else:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
       raise TypeError(f"values must be a sequence of floats, got {values!r}.")
@@ -230,20 +230,20 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
         raise ValueError(f"values[{i}] must be a finite float, got {v!r}.")
     if len(values) < 2:
       raise ValueError(f"values must hold at least 2 values (K >= 2), got {list(values)!r}.")
-  values = np.asarray(values, np.float64)
-  chunk = len(values) if chunk is None else check_int("chunk", chunk, 1)
+    swept = np.asarray(values, np.float64)
+  chunk = len(swept) if chunk is None else check_int("chunk", chunk, 1)
   build = optimizer_builder(optimizer, multipliers)
   problem = Problem(loss_fn, params, wrt)
   make = _default_schedule(num_steps) if schedule is None else schedule
   if not callable(make):
     raise TypeError(f"schedule must be a function of the swept value, got {make!r}.")
-  scheds = [make(float(v)) for v in values]
+  scheds = [make(float(v)) for v in swept]
   groups: dict[Any, list[int]] = {}
   for k, s in enumerate(scheds):
     leaves, treedef = jax.tree.flatten(s)
     if not callable(s) or not all(isinstance(x, (numbers.Number, np.ndarray, jax.Array))
                                   for x in leaves):
-      raise TypeError(f"schedule({values[k]:g}) must return a jaxlrs schedule (a pytree whose "
+      raise TypeError(f"schedule({swept[k]:g}) must return a jaxlrs schedule (a pytree whose "
                       f"values are leaves), got {s!r}.")
     groups.setdefault(treedef, []).append(k)
 
@@ -259,9 +259,9 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
             for i in range(0, len(idx), chunk)]
   one_shot = len(passes) > 1 and hasattr(batches, "__next__")
   cache: list[Any] = []
-  losses = np.empty((len(values), num_steps))
-  scores = None if eval_fn is None else np.empty(len(values))
-  bar = progress_bar(progress, num_steps * len(passes), f"sweep of {len(values)}")
+  losses = np.empty((len(swept), num_steps))
+  scores = None if eval_fn is None else np.empty(len(swept))
+  bar = progress_bar(progress, num_steps * len(passes), f"sweep of {len(swept)}")
   compiled, compile_seconds = set(), 0.0
   start = time.perf_counter()
   try:
@@ -287,12 +287,12 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
         rows.append(loss)
         bar.update(1)
       losses[idx] = np.stack(jax.device_get(rows), axis=1)[: len(idx)]
-      if veval is not None:
+      if veval is not None and scores is not None:  # both set by eval_fn
         scores[idx] = np.asarray(veval(p, rest))[: len(idx)]
   finally:
     bar.close()
   tail = max(1, num_steps // 10)
-  return SweepResult(values=values, losses=losses, final_losses=losses[:, -tail:].mean(axis=1),
+  return SweepResult(values=swept, losses=losses, final_losses=losses[:, -tail:].mean(axis=1),
                      scores=scores, maximize=bool(maximize), name=name, num_steps=num_steps,
                      seconds=time.perf_counter() - start, compile_seconds=compile_seconds)
 

@@ -7,7 +7,7 @@ import inspect
 import math
 import numbers
 import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 import jax
 import optax
@@ -33,7 +33,7 @@ def check_int(name: str, x: Any, minimum: int) -> int:
   return int(x)
 
 
-def check_choice(name: str, x: Any, choices: tuple) -> Any:
+def check_choice(name: str, x: Any, choices: tuple[Any, ...]) -> Any:
   if x not in choices:
     raise ValueError(f"{name} must be one of {choices}, got {x!r}.")
   return x
@@ -52,9 +52,22 @@ def optimizer_builder(optimizer: Any, multipliers: Any) -> Callable[[Any], optax
   return lambda schedule: layerwise.scaled(optimizer, schedule, multipliers)
 
 
+Step = Callable[[Any, Any, Any, Any], "tuple[Any, Any, Any, jax.Array]"]
+"""A train step: ``(params, rest, opt_state, batch) -> (params, rest, opt_state, loss)``."""
+
+
 def _nnx_module(x: Any) -> bool:
   nnx = sys.modules.get("flax.nnx")
   return nnx is not None and isinstance(x, nnx.Module)
+
+
+def _nnx_split(model: Any, wrt: Any) -> tuple[Any, Any, Any]:
+  """``(graphdef, trained, rest)``: the variables ``wrt`` selects, and all the others."""
+  from flax import nnx
+
+  graphdef, trained, *others = nnx.split(model, wrt, ...)
+  (rest,) = others  # the filter `...` takes every variable ``wrt`` leaves: one more state
+  return graphdef, trained, rest
 
 
 class Problem:
@@ -66,7 +79,11 @@ class Problem:
   statistics, RNG counts), carried from step to step. The user's model is never modified.
   """
 
-  def __init__(self, loss_fn: Callable, params: Any, wrt: Any = None):
+  graphdef: Any  # nnx only
+  params: Any
+  rest: Any
+
+  def __init__(self, loss_fn: Callable[[Any, Any], Any], params: Any, wrt: Any = None):
     if not callable(loss_fn):
       raise TypeError(f"loss_fn must be callable: loss_fn(params, batch) -> scalar, got {loss_fn!r}.")
     self.loss_fn = loss_fn
@@ -75,7 +92,7 @@ class Problem:
       from flax import nnx
 
       self.wrt = nnx.Param if wrt is None else wrt
-      self.graphdef, self.params, self.rest = nnx.split(params, self.wrt, ...)
+      self.graphdef, self.params, self.rest = _nnx_split(params, self.wrt)
     else:
       if wrt is not None:
         raise ValueError("wrt selects the trained variables of an nnx model; params is not one.")
@@ -97,15 +114,13 @@ class Problem:
     model = self.model(params, rest)
     loss = self.loss_fn(model, batch)
     if self.is_nnx:
-      from flax import nnx
-
-      rest = nnx.split(model, self.wrt, ...)[2]
+      rest = _nnx_split(model, self.wrt)[2]
     return loss, rest
 
-  def train_step(self, tx: optax.GradientTransformation):
+  def train_step(self, tx: optax.GradientTransformation) -> Step:
     """``(params, rest, opt_state, batch) -> (params, rest, opt_state, loss)``, not jitted."""
 
-    def step(params, rest, opt_state, batch):
+    def step(params: Any, rest: Any, opt_state: Any, batch: Any) -> tuple[Any, Any, Any, Any]:
       (loss, rest), grads = jax.value_and_grad(self.loss, has_aux=True)(params, rest, batch)
       updates, opt_state = tx.update(grads, opt_state, params)
       return optax.apply_updates(params, updates), rest, opt_state, loss
@@ -129,7 +144,17 @@ def ran_out(count: int, num_steps: int, name: str = "batches") -> ValueError:
                     f"{num_steps}. Repeat the data (e.g. itertools.cycle) or lower num_steps.")
 
 
-def progress_bar(enabled: bool, total: int, desc: str):
+class Bar(Protocol):
+  """What the searches call on a progress bar (a tqdm bar has these)."""
+
+  def update(self, n: int = 1) -> Any: ...
+
+  def set_postfix_str(self, s: str, refresh: bool = True) -> Any: ...
+
+  def close(self) -> Any: ...
+
+
+def progress_bar(enabled: bool, total: int, desc: str) -> Bar:
   """A tqdm bar when ``enabled`` (tqdm is optional: without it, no bar), else a no-op."""
   if enabled:
     try:
