@@ -23,7 +23,34 @@ class LRFinderResult:
 
   ``losses[i]`` is the loss of batch ``i``, computed before update ``i``, which uses ``lrs[i]``
   (fastai's and Lightning's pairing). Arrays hold the steps run (fewer than ``num_steps`` after a
-  divergence stop).
+  divergence stop). :meth:`suggest` picks a learning rate by one method, ``suggested_lr`` and
+  ``suggestions`` are the default method's and every method's; :meth:`plot` and
+  :meth:`plot_terminal` draw the curve.
+
+  Attributes:
+    lrs: the learning rate of each update run.
+    losses: the training loss of each batch, before its update.
+    smoothed: ``losses`` smoothed by the debiased moving average (``smoothing``).
+    num_steps: the length of the ramp asked for.
+    mode: ``"exponential"`` or ``"linear"``.
+    stop_reason: why the test stopped early, or None when it ran all ``num_steps``.
+    method: the default suggestion method.
+    skip_start: points dropped at the start before suggesting.
+    skip_end: points dropped at the end before suggesting.
+    seconds: wall time of the test, compile included.
+    compile_seconds: the first step's call: tracing and compiling.
+
+  Example:
+    >>> import itertools
+    >>> loss_fn = lambda w, batch: 0.5 * jnp.sum(w ** 2)   # diverges above lr = 2
+    >>> result = jaxlrs.find_lr(loss_fn, jnp.ones(3), itertools.repeat(None), optax.sgd,
+    ...                         min_lr=1e-3, max_lr=10.0, num_steps=50, smoothing=0.0)
+    >>> len(result.lrs), result.losses.shape, result.stop_reason
+    (44, (44,), 'smoothed loss ... > 4 x best ...')
+    >>> round(float(result.lrs[0]), 6), float(result.losses[0])
+    (0.001, 1.5)
+    >>> sorted(result.suggestions)
+    ['minimum', 'steepest', 'valley']
   """
 
   lrs: np.ndarray
@@ -168,7 +195,8 @@ def find_lr(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
     batches: an iterable of batches (or a function returning one) with at least ``num_steps``.
     optimizer: ``learning_rate -> optax.GradientTransformation``, e.g.
       ``lambda lr: optax.adamw(lr, weight_decay=0.01)``; it receives the ramp as a schedule.
-    min_lr, max_lr: the ramp's ends, ``0 < min_lr < max_lr``.
+    min_lr: the ramp's first LR, ``0 < min_lr < max_lr``.
+    max_lr: the ramp's last LR.
     num_steps: length of the ramp, at least 10.
     mode: ``"exponential"`` or ``"linear"``.
     smoothing: ``beta`` in ``[0, 1)``; 0 uses the raw losses.

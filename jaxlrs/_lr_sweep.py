@@ -23,10 +23,34 @@ from ._lr_train import (Problem, batch_iterator, check_int, check_lr, optimizer_
 class SweepResult:
   """The runs of :func:`sweep`: one row per swept value.
 
-  ``losses[k, i]`` is run ``k``'s training loss on batch ``i`` (before update ``i``);
-  ``final_losses[k]`` the mean of its last ``max(1, num_steps // 10)`` losses; ``scores[k]`` is
-  ``eval_fn`` on its final parameters (None without ``eval_fn``). Runs are ranked by ``scores``
-  (else ``final_losses``), lowest first unless ``maximize``; diverged runs rank last.
+  Runs are ranked by ``scores`` (else ``final_losses``), lowest first unless ``maximize``;
+  diverged runs rank last. ``criterion`` is what they are ranked by, ``diverged`` flags the runs
+  that diverged, ``best_index`` and ``best_value`` name the best; :meth:`plot` and
+  :meth:`plot_losses` draw them.
+
+  Attributes:
+    values: the swept values, one per run (float64).
+    losses: ``losses[k, i]`` is run ``k``'s training loss on batch ``i`` (before update ``i``).
+    final_losses: ``final_losses[k]`` is the mean of run ``k``'s last
+      ``max(1, num_steps // 10)`` losses.
+    scores: ``scores[k]`` is ``eval_fn`` on run ``k``'s final parameters; None without
+      ``eval_fn``.
+    maximize: higher ``scores`` are better.
+    name: what is swept, for the printout and plot.
+    num_steps: the training budget of each run.
+    seconds: wall time, compile included.
+    compile_seconds: the first calls of the vmapped init and step: tracing and compiling.
+
+  Example:
+    >>> import itertools
+    >>> loss_fn = lambda w, batch: 0.5 * jnp.sum(w ** 2)
+    >>> result = jaxlrs.sweep(loss_fn, jnp.ones(3), itertools.repeat(None), optax.sgd,
+    ...                       num_steps=20, values=[0.01, 0.1, 1.0, 100.0],
+    ...                       eval_fn=lambda w: jnp.sum(w ** 2))
+    >>> result.losses.shape, result.scores.round(3).tolist()
+    ((4, 20), [2.455, 0.378, 0.0, inf])
+    >>> result.diverged.tolist(), result.best_index, result.best_value
+    ([False, False, False, True], 2, 1.0)
   """
 
   values: np.ndarray
@@ -187,7 +211,9 @@ def sweep(loss_fn: Callable[[Any, Any], Any], params: Any, batches: Any,
     schedule: ``value -> schedule``; default warmup for 10% of ``num_steps`` then linear decay to
       0 from the value (the Hugging Face default). Sweep other values with your own, e.g.
       ``lambda end: jaxlrs.cosine(init_value=1e-3, total_steps=n, end_value=end)``.
-    num_values, min_value, max_value: the default log-spaced values (K >= 2, ``0 < min < max``).
+    num_values: how many default values, log-spaced (K >= 2).
+    min_value: the smallest default value, ``0 < min_value < max_value``.
+    max_value: the largest default value.
     eval_fn: ``eval_fn(params or model) -> scalar`` on each final model (e.g. a validation loss);
       default: rank by the final training loss.
     maximize: higher ``eval_fn`` is better (an accuracy).
