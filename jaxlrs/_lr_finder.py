@@ -73,6 +73,14 @@ class LRFinderResult:
               skip_end: int | None = None) -> float:
     """The suggested LR by ``method`` (``"valley"``, ``"steepest"``, ``"minimum"``).
 
+    Args:
+      method: the rule (default: the one :func:`find_lr` was given).
+      skip_start: points dropped at the start (default: the test's).
+      skip_end: points dropped at the end (default: the test's).
+
+    Returns:
+      The learning rate, a float.
+
     Raises:
       ValueError: unknown method; fewer than 3 finite points left after skipping.
     """
@@ -112,8 +120,14 @@ class LRFinderResult:
     return float(np.max(self.smoothed[: lowest + 1]))
 
   def plot(self, ax: Any = None, raw: bool = True) -> Any:
-    """Loss against learning rate (log axis for the exponential ramp) with the suggestions marked;
-    returns the matplotlib ``Figure``.
+    """Loss against learning rate (log axis for the exponential ramp) with the suggestions marked.
+
+    Args:
+      ax: a matplotlib axis to draw on (default: a new figure).
+      raw: draw the raw losses behind the smoothed curve.
+
+    Returns:
+      The matplotlib ``Figure``.
 
     Raises:
       ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
@@ -148,7 +162,19 @@ class LRFinderResult:
     return fig
 
   def plot_terminal(self, width: int = 72, height: int = 14) -> str:
-    """The smoothed loss against the LR as text, suggestions as labelled columns."""
+    """The smoothed loss against the LR as text, suggestions as labelled columns.
+
+    Args:
+      width: columns of the plot area (at least 16).
+      height: rows of the plot area (at least 4).
+
+    Returns:
+      The plot, a multi-line string.
+
+    Raises:
+      TypeError: ``width`` or ``height`` is not an int.
+      ValueError: ``width`` or ``height`` too small.
+    """
     width, height = check_int("width", width, 16), check_int("height", height, 4)
     marks = [(f"{m}: {lr:.3g}", lr) for m, lr in self.suggestions.items() if lr is not None]
     return suggest_lib.text_plot(self.lrs, [("smoothed loss", self.smoothed)], marks, width,

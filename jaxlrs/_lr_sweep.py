@@ -92,8 +92,14 @@ class SweepResult:
 
   def plot(self, ax: Any = None, curves: bool = True) -> Any:
     """The criterion against the swept value (log axis when the values are log-spaced), the best
-    marked; with ``curves`` (and no ``ax``) a second panel, :meth:`plot_losses`. Returns the
-    matplotlib ``Figure``.
+    marked.
+
+    Args:
+      ax: a matplotlib axis to draw on (default: a new figure).
+      curves: without ``ax``, a second panel with :meth:`plot_losses`.
+
+    Returns:
+      The matplotlib ``Figure``.
 
     Raises:
       ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
@@ -128,7 +134,17 @@ class SweepResult:
     return fig
 
   def plot_losses(self, ax: Any = None) -> Any:
-    """The training-loss curve of every run (log axis), coloured by the swept value."""
+    """The training-loss curve of every run (log axis), coloured by the swept value.
+
+    Args:
+      ax: a matplotlib axis to draw on (default: a new figure).
+
+    Returns:
+      The matplotlib ``Figure``.
+
+    Raises:
+      ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
+    """
     plt = _pyplot()
     if ax is None:
       _, ax = plt.subplots(figsize=(6, 4))
