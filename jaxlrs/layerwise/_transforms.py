@@ -71,7 +71,7 @@ def _leaf_lr(schedule: Any, m: float) -> Any:
 class ScaleByLeafLRState(NamedTuple):
   """State of :func:`scale_by_leaf_lr`: the update count and the rates of the next update."""
 
-  count: jax.Array  # int32
+  count: jax.Array  # type: ignore[assignment]  # int32; shadows tuple.count
   learning_rate: jax.Array  # the schedule's value for update ``count`` (float32)
   learning_rates: tuple  # one float32 scalar per distinct multiplier, for update ``count``
 
