@@ -53,8 +53,8 @@ class _Combination(Schedule):
   def __repr__(self):
     return f"{self.kind}({', '.join(map(repr, self.schedules))})"
 
-  def _value(self, t):
-    return functools.reduce(self._op, [s._value(t) for s in self.schedules])
+  def _value_at(self, step):
+    return functools.reduce(self._op, [s._value_at(step) for s in self.schedules])
 
   def horizon(self) -> int:
     return max(s.horizon() for s in self.schedules)
@@ -128,8 +128,8 @@ class shift(Schedule, kind="shift"):
   _: KW_ONLY
   steps: int = steps_field()
 
-  def _value(self, t):
-    return self.schedule._value(jnp.maximum(t - self.steps, 0))
+  def _value_at(self, step):
+    return self.schedule._value_at(step.since(self.steps))
 
   def horizon(self) -> int:
     return max(0, self.schedule.horizon() + self.steps)
@@ -166,8 +166,8 @@ class clip(Schedule, kind="clip"):
     if lo is not None and hi is not None:
       require(lo <= hi, "min_value", lo, f"<= max_value ({hi})")
 
-  def _value(self, t):
-    return jnp.clip(self.schedule._value(t), self.min_value, self.max_value)
+  def _value_at(self, step):
+    return jnp.clip(self.schedule._value_at(step), self.min_value, self.max_value)
 
   def horizon(self) -> int:
     return self.schedule.horizon()

@@ -14,16 +14,20 @@ import jax
 import jax.numpy as jnp
 
 from ._core import (
-    Schedule, child_field, fraction, require, require_nonnegative_steps, require_positive_steps,
-    static_field, steps_field, value_field)
+    Schedule, Step, child_field, fraction, require, require_nonnegative_steps,
+    require_positive_steps, static_field, steps_field, value_field)
 from ._curves import check_shape, decay, rise
 
 
 def warmup_value(t: jax.Array, warmup_steps: Any, init_value: Any, target: Any, after: Any,
                  shape: str) -> jax.Array:
-  """``rise(init_value, target)`` along ``shape`` for ``t < warmup_steps``, else ``after``."""
-  return jnp.where(t < warmup_steps, rise(init_value, target, fraction(t, warmup_steps), shape),
-                   after)
+  """``rise(init_value, target)`` along ``shape`` for ``t < warmup_steps``, else ``after``.
+
+  ``t`` is a :class:`Step` (or float steps): it is compared with ``warmup_steps`` exactly.
+  """
+  step = Step.of(t)
+  return jnp.where(step.lt(warmup_steps),
+                   rise(init_value, target, fraction(step, warmup_steps), shape), after)
 
 
 class anneal(Schedule, kind="anneal"):
@@ -120,10 +124,10 @@ class warmup(Schedule, kind="warmup"):
     check_shape("shape", self.shape, init_value=self.init_value)
     require(isinstance(self.delay, bool), "delay", self.delay, "a bool")
 
-  def _value(self, t):
-    target = self.schedule._value(jnp.zeros_like(t))
-    after = self.schedule._value(jnp.maximum(t - self.warmup_steps, 0) if self.delay else t)
-    return warmup_value(t, self.warmup_steps, self.init_value, target, after, self.shape)
+  def _value_at(self, step):
+    target = self.schedule._value_at(step.full(0))
+    after = self.schedule._value_at(step.since(self.warmup_steps) if self.delay else step)
+    return warmup_value(step, self.warmup_steps, self.init_value, target, after, self.shape)
 
   def horizon(self) -> int:
     if self.delay:
@@ -172,9 +176,9 @@ class warmup_multiplier(Schedule, kind="warmup_multiplier"):
     require_nonnegative_steps("warmup_steps", self.warmup_steps)
     check_shape("shape", self.shape, init_ratio=self.init_ratio)
 
-  def _value(self, t):
-    factor = warmup_value(t, self.warmup_steps, self.init_ratio, 1.0, 1.0, self.shape)
-    return self.schedule._value(t) * factor
+  def _value_at(self, step):
+    factor = warmup_value(step, self.warmup_steps, self.init_ratio, 1.0, 1.0, self.shape)
+    return self.schedule._value_at(step) * factor
 
   def horizon(self) -> int:
     return max(self.warmup_steps, self.schedule.horizon())

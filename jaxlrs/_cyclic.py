@@ -13,9 +13,9 @@ import jax.numpy as jnp
 
 from ._compose import warmup_value
 from ._core import (
-    Schedule, check_steps, concrete_float, require, require_nonnegative_steps,
-    require_positive_steps, require_value, safe_div, safe_pow, static_field, steps_field,
-    value_field)
+    Schedule, check_steps, concrete_float, float_count, require, require_nonnegative_steps,
+    require_positive_steps, require_value, safe_div, safe_pow, scaled_pow, static_field,
+    steps_field, value_field)
 from ._curves import check_shape, decay, rise
 
 
@@ -79,18 +79,18 @@ class cyclic(Schedule, kind="cyclic"):
     if lo is not None and hi is not None:
       require(hi >= lo, "peak_value", hi, f">= init_value ({lo})")
 
-  def _value(self, t):
+  def _value_at(self, step):
     up = self.rise_steps
     down = up if self.fall_steps is None else self.fall_steps
-    total = jnp.asarray(up + down, t.dtype)
-    done = jnp.floor(t / total)  # completed cycles: c - 1
-    pos = jnp.clip(t - done * total, 0, total)  # steps into this cycle, exact for integer steps
-    g = (safe_pow(jnp.asarray(self.cycle_decay, t.dtype), done)
-         * safe_pow(jnp.asarray(self.decay_rate, t.dtype), t))
-    high = self.init_value + (self.peak_value - self.init_value) * g
+    t = step.value
+    done, pos = step.cycle(up + down)  # completed cycles, steps into this one (exact)
+    amplitude = scaled_pow(self.peak_value - self.init_value,
+                           jnp.asarray(self.cycle_decay, t.dtype), done)
+    high = self.init_value + amplitude * safe_pow(jnp.asarray(self.decay_rate, t.dtype), t)
     rising = rise(self.init_value, high, jnp.clip(safe_div(pos, up), 0, 1), self.shape)
-    falling = decay(high, self.init_value, jnp.clip(safe_div(pos - up, down), 0, 1), self.shape)
-    return jnp.where(pos <= up, rising, falling)
+    falling = decay(high, self.init_value,
+                    jnp.clip(safe_div(pos - float_count(up), down), 0, 1), self.shape)
+    return jnp.where(pos <= float_count(up), rising, falling)
 
   def horizon(self) -> int:
     """Two cycles."""
@@ -160,8 +160,9 @@ class cosine_restarts(Schedule, kind="cosine_restarts"):
       object.__setattr__(self, "cycle_limit", check_steps("cycle_limit", self.cycle_limit))
       require(self.cycle_limit >= 1, "cycle_limit", self.cycle_limit, ">= 1 (or None)")
 
-  def _restarts(self, t):
-    period = jnp.asarray(self.cycle_steps, t.dtype)
+  def _restarts(self, step):
+    t = step.value
+    period = jnp.asarray(float_count(self.cycle_steps), t.dtype)
     m = jnp.asarray(self.cycle_mul, t.dtype)
     geometric = m > 1
     m_safe = jnp.where(geometric, m, 2.0)
@@ -172,22 +173,25 @@ class cosine_restarts(Schedule, kind="cosine_restarts"):
     def cycle_length(i):
       return jnp.where(geometric, period * m_safe**i, period)
 
-    i = jnp.where(geometric, jnp.floor(jnp.log1p(t * (m_safe - 1) / period) / jnp.log(m_safe)),
-                  jnp.floor(t / period))
+    i = jnp.floor(jnp.log1p(t * (m_safe - 1) / period) / jnp.log(m_safe))
     # One correction step absorbs the rounding of floor(log(...)) near a restart.
     i = jnp.where(t < cycle_start(i), i - 1, i)
     i = jnp.where(t >= cycle_start(i) + cycle_length(i), i + 1, i)
     frac = jnp.clip((t - cycle_start(i)) / cycle_length(i), 0, 1)
-    peak = self.init_value * safe_pow(jnp.asarray(self.cycle_decay, t.dtype), i)
+    # Equal cycles: the exact cycle index and position (no drift at large steps).
+    done, pos = step.cycle(self.cycle_steps)
+    i = jnp.where(geometric, i, done)
+    frac = jnp.where(geometric, frac, jnp.clip(pos / period, 0, 1))
+    peak = scaled_pow(self.init_value, jnp.asarray(self.cycle_decay, t.dtype), i)
     factor = decay(1.0, 0.0, safe_pow(frac, self.time_exponent), "cosine")
     value = self.end_value + (peak - self.end_value) * factor
     if self.cycle_limit is None:
       return value
     return jnp.where(i >= self.cycle_limit, jnp.asarray(self.end_value, t.dtype), value)
 
-  def _value(self, t):
-    after = self._restarts(jnp.maximum(t - self.warmup_steps, 0))
-    return warmup_value(t, self.warmup_steps, 0.0, self._restarts(jnp.zeros_like(t)), after,
+  def _value_at(self, step):
+    after = self._restarts(step.since(self.warmup_steps))
+    return warmup_value(step, self.warmup_steps, 0.0, self._restarts(step.full(0)), after,
                         "linear")
 
   def horizon(self) -> int:
@@ -260,7 +264,7 @@ class one_cycle(Schedule, kind="one_cycle"):
     require(isinstance(self.three_phase, bool), "three_phase", self.three_phase, "a bool")
 
   def _value(self, t):
-    total = self.total_steps
+    total = float_count(self.total_steps)
     peak = self.peak_value
     initial, final = peak * self.init_ratio, peak * self.end_ratio
     rise_end = self.rise_fraction * total - 1

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from ._core import (
     Schedule, check_steps, concrete_float, require, require_positive_steps, require_value,
-    safe_div, safe_pow, static_field, steps_field, value_field)
+    safe_div, scaled_pow, static_field, steps_field, value_field)
 
 
 def _exponent(t, period_steps, staircase):
@@ -74,9 +74,16 @@ class exponential(Schedule, kind="exponential"):
 
   def _value(self, t):
     rate = jnp.asarray(self.decay_rate, t.dtype)
-    v = self.init_value * safe_pow(rate, _exponent(t, self.period_steps, self.staircase))
+    e = _exponent(t, self.period_steps, self.staircase)
     if self.end_value is None:
-      return v
+      return scaled_pow(self.init_value, rate, e)
+    # Stop the exponent where the value meets end_value: the capped value and its gradients never
+    # pass through a huge intermediate.
+    ratio = safe_div(jnp.asarray(self.end_value, t.dtype), self.init_value)
+    ok = (ratio > 0) & (rate != 1)
+    cap = jnp.log(jnp.where(ok, ratio, 2.0)) / jnp.log(jnp.where(rate != 1, rate, 2.0))
+    cap = jnp.where(ok & (cap >= 0), cap, jnp.inf)
+    v = jnp.where(e >= cap, self.end_value, scaled_pow(self.init_value, rate, jnp.minimum(e, cap)))
     return jnp.where(rate < 1, jnp.maximum(v, self.end_value), jnp.minimum(v, self.end_value))
 
   def horizon(self) -> int:

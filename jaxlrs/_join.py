@@ -17,7 +17,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._piecewise import check_boundaries, piece_index
-from ._core import Schedule, check_child, check_steps, is_concrete, require, roles, short_repr
+from ._core import (
+    Schedule, check_child, check_steps, is_concrete, require, roles, short_repr, split_counts)
+
+# Step counts from this size on are not exact in float32: a piece keeps them static (in its
+# structure key) instead of gathering them from a float array.
+_EXACT_FLOAT_COUNT = 2**24
 
 # ---------------------------------------------------------------------------------------------
 # A second flattening of a schedule, in which the step counts are numbers too: (key, values,
@@ -34,6 +39,9 @@ def _numeric_flatten(s: Schedule) -> tuple[Any, list, list]:
   for name, role in roles(type(s)):
     x = getattr(s, name)
     if role == "static" or x is None:
+      parts.append(("=", x))
+    elif role == "steps" and any(abs(v) >= _EXACT_FLOAT_COUNT for v in (
+        x if isinstance(x, tuple) else (x,))):
       parts.append(("=", x))
     elif role in ("value", "steps"):
       out = values if role == "value" else steps
@@ -178,22 +186,25 @@ class join(Schedule, kind="join"):
 
   # -- evaluation --------------------------------------------------------------------------
 
-  def _value(self, t):
-    if t.ndim > 0:
-      return jax.vmap(self._scalar_value)(t.ravel()).reshape(t.shape)
-    return self._scalar_value(t)
+  def _value_at(self, step):
+    if step.ndim > 0:
+      flat = jax.vmap(self._scalar_value)(step.map(jnp.ravel))
+      return flat.reshape(step.shape)
+    return self._scalar_value(step)
 
-  def _scalar_value(self, t):
+  def _scalar_value(self, step):
     keys, steps_cols, boundaries, group_of, local = self._aux
-    k = piece_index(t, boundaries)
-    starts = jnp.asarray((0, *boundaries), t.dtype)
-    local_t = jnp.maximum(t - starts[k], 0)
+    k = piece_index(step, boundaries)
+    start_hi, start_lo = split_counts((0, *boundaries))
+    local_step = step.since((start_hi[k], start_lo[k]))
+    dtype = step.dtype
 
     def branch(g):
       def run(i):
         vals = iter([jnp.asarray(col)[i] for col in self._leaves[g]])
-        steps = iter([jnp.asarray(col, t.dtype)[i] for col in steps_cols[g]])
-        return jnp.asarray(_numeric_unflatten(keys[g], vals, steps)._value(local_t), t.dtype)
+        steps = iter([jnp.asarray(col, dtype)[i] for col in steps_cols[g]])
+        piece = _numeric_unflatten(keys[g], vals, steps)
+        return jnp.asarray(piece._value_at(local_step), dtype)
       return run
 
     i = jnp.asarray(local, jnp.int32)[k]

@@ -12,7 +12,8 @@ from typing import Sequence
 import jax
 import jax.numpy as jnp
 
-from ._core import Schedule, require, require_value, safe_pow, steps_field, value_field
+from ._core import (
+    Schedule, Step, require, require_value, scaled_pow, split_counts, steps_field, value_field)
 
 
 def check_boundaries(name: str, boundaries: Sequence[int], allow_empty: bool = True) -> None:
@@ -39,16 +40,28 @@ def _search(method):
 
 
 def piece_index(t, boundaries):
-  """Index of the piece holding ``t``: the number of boundaries ``<= t``."""
-  if len(boundaries) == 0:
-    return jnp.zeros(t.shape, jnp.int32)
-  b = jnp.asarray(boundaries, t.dtype)
-  method = {k: "compare_all" if len(boundaries) <= n else "scan"
-            for k, n in COMPARE_ALL_MAX_BOUNDARIES.items()}
+  """Index of the piece holding ``t``: the number of boundaries ``<= t``.
+
+  Exact for integer steps and boundaries of any size: a boundary ``b`` is ``<= t`` exactly when it
+  is ``<= floor(t)``, which a :class:`Step` holds as integers.
+  """
+  step = Step.of(t)
+  n = len(boundaries)
+  if n == 0:
+    return jnp.zeros(step.shape, jnp.int32)
+  hi, lo = split_counts(boundaries)
+  if all(isinstance(b, int) for b in boundaries) and boundaries[-1] >= 2**31:
+    passed = (step.hi[..., None] > hi) | ((step.hi[..., None] == hi) & (step.lo[..., None] >= lo))
+    return jnp.sum(passed, axis=-1, dtype=jnp.int32)
+  # All boundaries below 2**31: search the low part; a step of 2**31 or more is past them all.
+  method = {k: "compare_all" if n <= m else "scan" for k, m in COMPARE_ALL_MAX_BOUNDARIES.items()}
   if method["cpu"] == method["default"]:
-    return _search(method["cpu"])(t, b)
-  return jax.lax.platform_dependent(t, b, cpu=_search(method["cpu"]),
-                                    default=_search(method["default"]))
+    index = _search(method["cpu"])(step.lo, lo)
+  else:
+    index = jax.lax.platform_dependent(step.lo, lo, cpu=_search(method["cpu"]),
+                                       default=_search(method["default"]))
+  index = index.astype(jnp.int32)
+  return jnp.where(step.hi > 0, n, index)
 
 
 class piecewise_constant(Schedule, kind="piecewise_constant"):
@@ -87,9 +100,9 @@ class piecewise_constant(Schedule, kind="piecewise_constant"):
             f"one longer than boundaries ({len(self.boundaries) + 1} values for "
             f"{len(self.boundaries)} boundaries)")
 
-  def _value(self, t):
-    values = jnp.stack([jnp.asarray(v, t.dtype) for v in self.values])
-    return values[piece_index(t, self.boundaries)]
+  def _value_at(self, step):
+    values = jnp.stack([jnp.asarray(v, step.dtype) for v in self.values])
+    return values[piece_index(step, self.boundaries)]
 
   def horizon(self) -> int:
     return self.boundaries[-1] if self.boundaries else 0
@@ -126,9 +139,9 @@ class multistep(Schedule, kind="multistep"):
     check_boundaries("boundaries", self.boundaries, allow_empty=False)
     require_value("decay_rate", self.decay_rate, lambda g: g >= 0, "non-negative")
 
-  def _value(self, t):
-    k = piece_index(t, self.boundaries).astype(t.dtype)
-    return self.init_value * safe_pow(jnp.asarray(self.decay_rate, t.dtype), k)
+  def _value_at(self, step):
+    k = piece_index(step, self.boundaries).astype(step.dtype)
+    return scaled_pow(self.init_value, jnp.asarray(self.decay_rate, step.dtype), k)
 
   def horizon(self) -> int:
     return self.boundaries[-1]
@@ -164,15 +177,17 @@ class piecewise_linear(Schedule, kind="piecewise_linear"):
     require(len(self.values) == len(self.boundaries), "values", self.values,
             f"as long as boundaries ({len(self.boundaries)})")
 
-  def _value(self, t):
-    xs = jnp.asarray(self.boundaries, t.dtype)
-    ys = jnp.stack([jnp.asarray(v, t.dtype) for v in self.values])
+  def _value_at(self, step):
+    ys = jnp.stack([jnp.asarray(v, step.dtype) for v in self.values])
     if len(self.boundaries) == 1:
-      return jnp.broadcast_to(ys[0], t.shape)
-    i = jnp.clip(piece_index(t, self.boundaries) - 1, 0, len(self.boundaries) - 2)
-    x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
-    frac = jnp.clip((t - x0) / (x1 - x0), 0, 1)
-    return y0 + (y1 - y0) * frac
+      return jnp.broadcast_to(ys[0], step.shape)
+    b = self.boundaries
+    i = jnp.clip(piece_index(step, b) - 1, 0, len(b) - 2)
+    hi, lo = split_counts(b)
+    widths = jnp.stack([jnp.asarray(float(b[j + 1] - b[j]) if isinstance(b[j], int) else
+                                    b[j + 1] - b[j], step.dtype) for j in range(len(b) - 1)])
+    frac = jnp.clip(step.since((hi[i], lo[i])).value / widths[i], 0, 1)
+    return ys[i] + (ys[i + 1] - ys[i]) * frac
 
   def horizon(self) -> int:
     return self.boundaries[-1]

@@ -83,15 +83,15 @@ class warmup_stable_decay(Schedule, kind="warmup_stable_decay"):
       require_value("decay_cycles", self.decay_cycles, lambda c: c == 0.5,
                     f"0.5 with decay_shape={self.decay_shape!r} (cycles need 'cosine')")
 
-  def _value(self, t):
+  def _value_at(self, step):
     cooldown_start = self.total_steps - self.decay_steps
-    f = fraction(t - cooldown_start, self.decay_steps)
+    f = fraction(step.since(cooldown_start), self.decay_steps)
     if self.decay_shape == "cosine":
       f = 2 * self.decay_cycles * f
     cooling = decay(self.peak_value, self.end_value, f, self.decay_shape)
-    body = jnp.where(t < cooldown_start, self.peak_value,
-                     jnp.where(t < self.total_steps, cooling, self.end_value))
-    return warmup_value(t, self.warmup_steps, self.init_value, self.peak_value, body,
+    body = jnp.where(step.lt(cooldown_start), self.peak_value,
+                     jnp.where(step.lt(self.total_steps), cooling, self.end_value))
+    return warmup_value(step, self.warmup_steps, self.init_value, self.peak_value, body,
                         self.warmup_shape)
 
   def horizon(self) -> int:
@@ -143,11 +143,11 @@ class swa_schedule(Schedule, kind="swa_schedule"):
     require_nonnegative_steps("anneal_steps", self.anneal_steps)
     check_shape("shape", self.shape, swa_value=self.swa_value)
 
-  def _value(self, t):
-    start_value = self.schedule._value(jnp.full_like(t, self.start_step))
-    frac = fraction(t - self.start_step, self.anneal_steps)
+  def _value_at(self, step):
+    start_value = self.schedule._value_at(step.full(self.start_step))
+    frac = fraction(step.since(self.start_step), self.anneal_steps)
     annealed = decay(start_value, self.swa_value, frac, self.shape)
-    return jnp.where(t < self.start_step, self.schedule._value(t), annealed)
+    return jnp.where(step.lt(self.start_step), self.schedule._value_at(step), annealed)
 
   def horizon(self) -> int:
     return self.start_step + self.anneal_steps
@@ -205,17 +205,19 @@ class noisy(Schedule, kind="noisy"):
               f"> start_step ({self.start_step})")
     object.__setattr__(self, "seed", check_steps("seed", self.seed))
 
-  def _value(self, t):
-    base = self.schedule._value(t)
-    step = jax.lax.stop_gradient(jnp.floor(jnp.clip(t, 0, 2.0**31 - 1))).astype(jnp.int32)
-    noise = jax.vmap(self._noise)(step.ravel()).reshape(t.shape).astype(t.dtype)
-    active = t >= self.start_step
+  def _value_at(self, step):
+    base = self.schedule._value_at(step)
+    noise = jax.vmap(self._noise)(step.hi.ravel(), step.lo.ravel())
+    noise = noise.reshape(step.shape).astype(step.dtype)
+    active = step.ge(self.start_step)
     if self.end_step is not None:
-      active = active & (t < self.end_step)
+      active = active & step.lt(self.end_step)
     return jnp.where(active, base * (1 + noise), base)
 
-  def _noise(self, step: Any) -> jax.Array:
-    key = jax.random.fold_in(jax.random.PRNGKey(self.seed), step)
+  def _noise(self, hi: Any, lo: Any) -> jax.Array:
+    """The noise of the whole step ``hi * 2**31 + lo`` (``hi`` folded in only when nonzero)."""
+    key = jax.random.fold_in(jax.random.PRNGKey(self.seed), lo)
+    key = jnp.where(hi > 0, jax.random.fold_in(key, hi), key)
     pct = jnp.asarray(self.noise_ratio, jnp.float32)
     if self.noise_type == "uniform":
       return jax.random.uniform(key, (), jnp.float32, -pct, pct)

@@ -12,8 +12,8 @@ from dataclasses import KW_ONLY
 import jax.numpy as jnp
 
 from ._core import (
-    Schedule, fraction, require, require_positive_steps, require_value, safe_pow, static_field,
-    steps_field, value_field)
+    Schedule, float_count, fraction, require, require_positive_steps, require_value, safe_pow,
+    static_field, steps_field, value_field)
 from ._curves import decay
 
 
@@ -123,7 +123,8 @@ class polynomial(Schedule, kind="polynomial"):
 
   def _value(self, t):
     if self.cycle:
-      horizon = self.total_steps * jnp.maximum(jnp.ceil(t / self.total_steps), 1)
+      total = float_count(self.total_steps)
+      horizon = total * jnp.maximum(jnp.ceil(t / total), 1)
       frac = jnp.clip(t / horizon, 0, 1)
     else:
       frac = fraction(t, self.total_steps)

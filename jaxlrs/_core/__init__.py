@@ -29,10 +29,16 @@ from .fields import roles as roles
 from .fields import static_field as static_field
 from .fields import steps_field as steps_field
 from .fields import value_field as value_field
+from .numerics import MAX_STEP as MAX_STEP
+from .numerics import Step as Step
+from .numerics import finite_max as finite_max
+from .numerics import float_count as float_count
 from .numerics import float_steps as float_steps
 from .numerics import fraction as fraction
 from .numerics import host_step as host_step
 from .numerics import safe_div as safe_div
 from .numerics import safe_pow as safe_pow
+from .numerics import scaled_pow as scaled_pow
+from .numerics import split_counts as split_counts
 from .summary import ScheduleSummary as ScheduleSummary
 from .summary import summary as summary

@@ -6,7 +6,8 @@ registered pytree and a config kind; nothing else needs registering. Arguments a
 are keyword-only by convention: declare ``_: KW_ONLY`` after the first field.
 
 Subclasses implement ``_value(t)``, where ``t`` is a float array of steps already clipped to
-``t >= 0``, and ``horizon()``. ``_value`` must treat ``steps`` fields as numbers that may be traced
+``t >= 0``, or ``_value_at(step)``, where ``step`` is an exact :class:`.numerics.Step` (kinds that
+compare the step with step counts or hand a shifted step to a child), and ``horizon()``. ``_value`` must treat ``steps`` fields as numbers that may be traced
 scalars (only ``jnp`` arithmetic on them, no Python branching): this lets :func:`jaxlrs.join`
 gather the step counts of many pieces from arrays instead of building one graph branch per piece.
 
@@ -26,11 +27,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import fields as _fields
-from .checks import check_sequence, check_steps, check_value
+from .checks import check_sequence, check_steps, check_value, is_concrete
 from .config import encode, kind_class, register_kind
 from .eager import eager_call
 from .fields import child_field, static_field, steps_field, value_field
-from .numerics import host_step
+from .numerics import Step, host_step
 from .summary import ScheduleSummary, summary
 
 if sys.version_info >= (3, 11):
@@ -134,8 +135,14 @@ class Schedule:
   # -- evaluation --------------------------------------------------------------------------
 
   def _value(self, t: jax.Array) -> jax.Array:
-    """The value at float steps ``t >= 0``. Implemented by each kind."""
-    raise NotImplementedError
+    """The value at float steps ``t >= 0``. Each kind implements this or :meth:`_value_at`."""
+    if type(self)._value_at is Schedule._value_at:
+      raise NotImplementedError(f"{self.kind} implements neither _value nor _value_at.")
+    return self._value_at(Step.of(t))
+
+  def _value_at(self, step: Step) -> jax.Array:
+    """The value at the exact step ``step`` (default: :meth:`_value` of its float value)."""
+    return self._value(step.value)
 
   def horizon(self) -> int:
     """The number of steps that shows this schedule's whole course.
@@ -182,7 +189,10 @@ class Schedule:
   def __truediv__(self, other: Any) -> "Schedule":
     if isinstance(other, Schedule) or callable(other):
       raise TypeError("A schedule can only be divided by a number.")
-    return kind_class("product")(self, 1.0 / check_value("divisor", other))
+    divisor = check_value("divisor", other)
+    if is_concrete(divisor) and np.any(np.asarray(divisor) == 0):
+      raise ValueError(f"divisor must be non-zero, got {other!r}.")
+    return kind_class("product")(self, 1.0 / divisor)
 
   def __add__(self, other: Any) -> "Schedule":
     return kind_class("sum_of")(self, other)

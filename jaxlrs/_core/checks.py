@@ -13,6 +13,8 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
+from .numerics import MAX_STEP
+
 
 def is_concrete(x: Any) -> bool:
   """True when ``x`` is a number whose value is known now (not a tracer)."""
@@ -54,6 +56,8 @@ def check_steps(name: str, x: Any) -> int:
   """An integer number of steps (Python or NumPy int, not bool), returned as ``int``."""
   if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
     raise TypeError(f"{name} must be an integer number of steps, got {x!r} ({type(x).__name__}).")
+  if abs(int(x)) > MAX_STEP:
+    raise ValueError(f"{name} must be at most 2**62 - 1 in magnitude, got {x!r}.")
   return int(x)
 
 
