@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from ._compose import warmup_value
 from ._core import (
-    Schedule, check_steps, concrete_float, float_count, require, require_nonnegative_steps,
+    Schedule, check_steps, concrete_float, finite_max, float_count, require, require_nonnegative_steps,
     require_positive_steps, require_value, safe_div, safe_pow, scaled_pow, static_field,
     steps_field, value_field)
 from ._curves import check_shape, decay, rise
@@ -86,7 +86,9 @@ class cyclic(Schedule, kind="cyclic"):
     done, pos = step.cycle(up + down)  # completed cycles, steps into this one (exact)
     amplitude = scaled_pow(self.peak_value - self.init_value,
                            jnp.asarray(self.cycle_decay, t.dtype), done)
-    high = self.init_value + amplitude * safe_pow(jnp.asarray(self.decay_rate, t.dtype), t)
+    top = amplitude >= finite_max(t.dtype)  # saturated growth: no gradient through the decay
+    high = jnp.where(top, amplitude, self.init_value + jnp.where(top, 0.0, amplitude)
+                     * safe_pow(jnp.asarray(self.decay_rate, t.dtype), t))
     rising = rise(self.init_value, high, jnp.clip(safe_div(pos, up), 0, 1), self.shape)
     falling = decay(high, self.init_value,
                     jnp.clip(safe_div(pos - float_count(up), down), 0, 1), self.shape)
@@ -283,7 +285,9 @@ class one_cycle(Schedule, kind="one_cycle"):
     out = values[-1]
     for (end, *_), v in zip(reversed(phases[:-1]), reversed(values[:-1])):
       out = jnp.where(t <= end, v, out)
-    return out
+    # Hold the final value from T - 1 on, also when a middle phase would end later
+    # (three phases with rise_fraction > 1/2).
+    return jnp.where(t >= total - 1, values[-1], out)
 
   def horizon(self) -> int:
     """``T - 1``, where the last phase ends (PyTorch's phase ends)."""

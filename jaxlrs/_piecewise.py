@@ -51,6 +51,7 @@ def piece_index(t, boundaries):
     return jnp.zeros(step.shape, jnp.int32)
   hi, lo = split_counts(boundaries)
   if all(isinstance(b, int) for b in boundaries) and boundaries[-1] >= 2**31:
+    hi, lo = (x.reshape((1,) * step.ndim + (n,)) for x in (hi, lo))
     passed = (step.hi[..., None] > hi) | ((step.hi[..., None] == hi) & (step.lo[..., None] >= lo))
     return jnp.sum(passed, axis=-1, dtype=jnp.int32)
   # All boundaries below 2**31: search the low part; a step of 2**31 or more is past them all.

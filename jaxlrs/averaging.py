@@ -99,7 +99,9 @@ def _wrap(optimizer: optax.GradientTransformation, every: int, start_step: int,
     updates, inner_state = inner.update(updates, state.inner_state, params, **extra_args)
     new_params = split_fusion(optax.apply_updates(params, updates))
     step, n = state.count, state.num_averaged
-    active = (step >= start_step) & (jnp.mod(step - start_step, every) == 0)
+    # The int32 count never reaches a start_step past int32 (nor a second event of such an every).
+    active = ((step >= start_step) & (jnp.mod(step - start_step, min(every, 2**31 - 1)) == 0)
+              if start_step < 2**31 else jnp.zeros([], bool))
     w_active, prod_active = weight(step, n, state.decay_product)
     # Before the first averaging step the average follows the params (a blend with w = 0).
     w = jnp.where(active, w_active, 0.0)

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from .. import _compose, _cyclic, _decays, _join, _recipes, _shapes
 from .._core import Schedule, check_steps, check_value, require
+from ._args import learning_rate as _lr
 from ._args import positive_steps
 
 __all__ = [
@@ -79,6 +80,7 @@ def get_constant_schedule(learning_rate: float) -> Schedule:
     >>> jaxlrs.compat.hf.get_constant_schedule(5e-5)(1000)
     Array(5.e-05, dtype=float32)
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   return _shapes.constant(learning_rate)
 
 
@@ -101,6 +103,7 @@ def get_constant_schedule_with_warmup(learning_rate: float, num_warmup_steps: in
     >>> s(5), s(10)
     (Array(0.5, dtype=float32), Array(1., dtype=float32))
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   w = _steps("num_warmup_steps", num_warmup_steps)
   return _with_warmup(_shapes.constant(learning_rate), w)
 
@@ -128,6 +131,7 @@ def get_linear_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
     >>> s(5), s(60), s(110)
     (Array(0.5, dtype=float32), Array(0.5, dtype=float32), Array(0., dtype=float32))
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   return _with_warmup(_shapes.linear(learning_rate, end_value=0.0, total_steps=decay),
                       num_warmup_steps)
@@ -160,6 +164,7 @@ def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
     >>> s(5), s(60), s(110)
     (Array(0.5, dtype=float32), Array(0.49999997, dtype=float32), Array(0., dtype=float32))
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   return _with_warmup(_cosine(learning_rate, 0.0, num_cycles, decay), num_warmup_steps)
 
@@ -192,6 +197,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     >>> s(25), s(50)  # half-way through the first cycle, then a restart
     (Array(0.49999997, dtype=float32), Array(1., dtype=float32))
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   num_cycles = check_value("num_cycles", num_cycles)
   require(num_cycles > 0, "num_cycles", num_cycles, "positive")
@@ -227,6 +233,7 @@ def get_polynomial_decay_schedule_with_warmup(
     >>> s(50)
     Array(0.25, dtype=float32)
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   lr, end = check_value("learning_rate", learning_rate), check_value("lr_end", lr_end)
   require(end <= lr, "lr_end", end, f"<= learning_rate ({lr})")
@@ -259,6 +266,7 @@ def get_inverse_sqrt_schedule(learning_rate: float, num_warmup_steps: int,
     >>> s(10), s(40)
     (Array(1., dtype=float32), Array(0.5, dtype=float32))
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   w = _steps("num_warmup_steps", num_warmup_steps)
   timescale = (w or 10_000) if timescale is None else positive_steps("timescale", timescale)
   return _with_warmup(_decays.rsqrt(learning_rate, timescale_steps=timescale), w)
@@ -268,7 +276,10 @@ def _min_lr_rate(learning_rate: float, min_lr: float | None, min_lr_rate: float 
   if min_lr is not None and min_lr_rate is not None:
     raise ValueError(f"Only one of min_lr ({min_lr}) or min_lr_rate ({min_lr_rate}) may be set.")
   if min_lr is not None:
-    return check_value("min_lr", min_lr) / check_value("learning_rate", learning_rate)
+    lr = check_value("learning_rate", learning_rate)
+    require(lr > 0, "learning_rate", lr, "positive when min_lr is given (min_lr / learning_rate "
+            "is the floor ratio)")
+    return check_value("min_lr", min_lr) / lr
   if min_lr_rate is None:
     raise ValueError("One of min_lr or min_lr_rate must be set (both are None).")
   return check_value("min_lr_rate", min_lr_rate)
@@ -305,6 +316,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
     >>> s(100)
     Array(0.1, dtype=float32)
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   low = learning_rate * _min_lr_rate(learning_rate, min_lr, min_lr_rate)
   return _with_warmup(_cosine(learning_rate, low, num_cycles, decay), num_warmup_steps)
@@ -345,6 +357,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     >>> s(0), s(9)  # lr (step + 1) / w
     (Array(0.1, dtype=float32), Array(1., dtype=float32))
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   w, lr = num_warmup_steps, check_value("learning_rate", learning_rate)
   low = lr * _min_lr_rate(lr, min_lr, min_lr_rate)
@@ -403,6 +416,7 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
     (Array(0.1, dtype=float32), Array(1., dtype=float32), Array(0.55, dtype=float32),
      Array(0.1, dtype=float32))
   """
+  learning_rate = _lr("learning_rate", learning_rate)
   w = _steps("num_warmup_steps", num_warmup_steps)
   d = _steps("num_decay_steps", num_decay_steps)
   require(d > 0, "num_decay_steps", d, "positive")

@@ -10,6 +10,7 @@ values of one uninterrupted run.
 from __future__ import annotations
 
 from .. import _compose, _shapes
+from ._args import learning_rate as learning_rate_arg
 from .._core import Schedule, check_steps, check_value, require
 
 __all__ = ["LR_SCHEDULES", "get_schedule"]
@@ -52,7 +53,7 @@ def get_schedule(lr_schedule: str, learning_rate: float, warmup_steps: int, max_
   """
   if lr_schedule not in LR_SCHEDULES:
     raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}.")
-  lr = check_value("learning_rate", learning_rate)
+  lr = learning_rate_arg("learning_rate", learning_rate)
   if lr_schedule == "fixed_lr":
     return _shapes.constant(lr)
   warmup_steps, max_steps = check_steps("warmup_steps", warmup_steps), check_steps(
