@@ -317,3 +317,20 @@ def test_averaging_start_step_past_int32(wrapper):
   new = optax.apply_updates(params, updates)
   # Never averaged: the average follows the parameters.
   np.testing.assert_allclose(state.average["w"], new["w"])
+
+
+def test_keras_and_sambaflow_negative_learning_rate_is_rejected():
+  from jaxlrs.compat import keras, sambaflow
+  with pytest.raises(ValueError, match="initial_learning_rate"):
+    keras.CosineDecay(-0.1, 100)
+  with pytest.raises(ValueError, match="initial_learning_rate"):
+    keras.ExponentialDecay(-0.1, 100, 0.5)
+  with pytest.raises(ValueError, match="learning_rate"):
+    sambaflow.get_schedule("fixed_lr", -0.1, 10, 100)
+
+
+def test_readme_step_semantics_examples():
+  assert float(jaxlrs.linear(1.0, end_value=0.0, total_steps=10**10)(10**9)) == np.float32(0.9)
+  s = jaxlrs.cosine(1.0, total_steps=100)
+  assert float(s(float("nan"))) == float(s(0)) == 1.0
+  assert float(s(2**70)) == float(s(np.uint64(2**64 - 1))) == float(s(100))

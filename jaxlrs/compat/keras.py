@@ -11,6 +11,7 @@ from typing import Sequence
 
 from .. import _compose, _cyclic, _decays, _piecewise, _shapes
 from .._core import Schedule, check_steps, check_value, require
+from ._args import learning_rate as _lr
 from ._args import positive_steps
 
 __all__ = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
@@ -38,6 +39,7 @@ def ExponentialDecay(initial_learning_rate: float, decay_steps: int, decay_rate:
     >>> jaxlrs.compat.keras.ExponentialDecay(1.0, decay_steps=10, decay_rate=0.5)(20)
     Array(0.25, dtype=float32)
   """
+  initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   return _decays.exponential(initial_learning_rate, decay_rate=decay_rate,
                              period_steps=positive_steps("decay_steps", decay_steps),
                              staircase=staircase)
@@ -91,6 +93,7 @@ def PolynomialDecay(initial_learning_rate: float, decay_steps: int,  # noqa: N80
     >>> jaxlrs.compat.keras.PolynomialDecay(1.0, 100, end_learning_rate=0.0)(50)
     Array(0.5, dtype=float32)
   """
+  initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   return _shapes.polynomial(initial_learning_rate, end_value=end_learning_rate,
                             total_steps=positive_steps("decay_steps", decay_steps), power=power,
                             cycle=cycle)
@@ -117,6 +120,7 @@ def InverseTimeDecay(initial_learning_rate: float, decay_steps: int, decay_rate:
     >>> jaxlrs.compat.keras.InverseTimeDecay(1.0, decay_steps=10, decay_rate=1.0)(10)
     Array(0.5, dtype=float32)
   """
+  initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   return _decays.inverse_time(initial_learning_rate, decay_rate=decay_rate,
                               period_steps=positive_steps("decay_steps", decay_steps),
                               staircase=staircase)
@@ -151,6 +155,7 @@ def CosineDecay(initial_learning_rate: float, decay_steps: int, alpha: float = 0
     >>> s(5), s(10), s(110)
     (Array(0.5, dtype=float32), Array(1., dtype=float32), Array(0., dtype=float32))
   """
+  initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   alpha = check_value("alpha", alpha)
   decay_steps = positive_steps("decay_steps", decay_steps)
   if warmup_target is None:
@@ -189,6 +194,7 @@ def CosineDecayRestarts(initial_learning_rate: float, first_decay_steps: int,  #
     >>> s(10), s(20)  # a restart, then half-way through the 20-step second cycle
     (Array(1., dtype=float32), Array(0.49999997, dtype=float32))
   """
+  initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   lr, alpha = check_value("initial_learning_rate", initial_learning_rate), check_value(
       "alpha", alpha)
   require(0 <= alpha <= 1, "alpha", alpha, "in [0, 1]")

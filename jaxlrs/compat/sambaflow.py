@@ -10,8 +10,8 @@ values of one uninterrupted run.
 from __future__ import annotations
 
 from .. import _compose, _shapes
-from ._args import learning_rate as learning_rate_arg
 from .._core import Schedule, check_steps, check_value, require
+from ._args import learning_rate as learning_rate_arg
 
 __all__ = ["LR_SCHEDULES", "get_schedule"]
 
