@@ -114,6 +114,8 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, cooldown: int = 0
   require_choice("threshold_mode", threshold_mode, ("rel", "abs"))
   require_choice("mode", mode, ("min", "max"))
   sign = 1.0 if mode == "min" else -1.0
+  # The counters are int32: a patience or cooldown past int32 is one they never reach.
+  patience, cooldown = min(patience, 2**31 - 1), min(cooldown, 2**31 - 1)
 
   def init_fn(params: Any) -> ReduceOnPlateauState:
     del params

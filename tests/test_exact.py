@@ -334,3 +334,12 @@ def test_readme_step_semantics_examples():
   s = jaxlrs.cosine(1.0, total_steps=100)
   assert float(s(float("nan"))) == float(s(0)) == 1.0
   assert float(s(2**70)) == float(s(np.uint64(2**64 - 1))) == float(s(100))
+
+
+def test_plateau_patience_and_cooldown_past_int32():
+  tx = jaxlrs.reduce_on_plateau(patience=2**31, cooldown=2**40)
+  params = {"w": jnp.ones(2)}
+  state = tx.init(params)
+  for _ in range(3):
+    updates, state = tx.update({"w": jnp.ones(2)}, state, params, value=1.0)
+  np.testing.assert_allclose(updates["w"], 1.0)
