@@ -183,7 +183,11 @@ class Step:
 
   def full(self, k: Any) -> "Step":
     """The step count ``k`` as a step of this shape and dtype."""
-    return Step.of(jnp.zeros(self.shape, self.dtype)).plus(k)
+    if isinstance(k, (int, np.integer)):
+      kh, kl = _split_int(max(0, int(k)))
+      return Step(jnp.full(self.shape, kh, jnp.int32), jnp.full(self.shape, kl, jnp.int32),
+                  jnp.zeros(self.shape, self.dtype))
+    return Step.of(jnp.broadcast_to(jnp.asarray(k), self.shape)).astype(self.dtype)
 
   def cycle(self, period: Any) -> tuple[jax.Array, jax.Array]:
     """``(cycles done, steps into the current cycle)`` for a period of whole steps.
@@ -199,8 +203,15 @@ class Step:
       return done, jnp.maximum(self.value - done * float(period), 0)
     p = jnp.asarray(period).astype(jnp.uint32)
     r = self.hi.astype(jnp.uint32) % p
-    for _ in range(31):  # (hi * 2**31) mod p by doubling: 2 r < 2**32, no overflow
-      r = (r * jnp.uint32(2)) % p
+    # (hi * 2**31) mod p, in uint32 without overflow: r < p, so r * 2**k < 2**32 for p <= 2**(32-k).
+    if isinstance(period, (int, np.integer)) and period <= 2**16:
+      r = (r * jnp.uint32(_B % int(period))) % p
+    elif not isinstance(period, (int, np.integer)) or period <= 2**24:
+      for k in (8, 8, 8, 7):
+        r = (r * jnp.uint32(2**k)) % p
+    else:
+      for _ in range(31):
+        r = (r * jnp.uint32(2)) % p
     r = (r + self.lo.astype(jnp.uint32) % p) % p
     pos = r.astype(dt) + self.frac
     done = jnp.floor((self.value - r.astype(dt)) / jnp.asarray(float_count(period), dt) + 0.5)
@@ -280,7 +291,9 @@ def host_step(step: Any) -> Any:
     return step
   if isinstance(step, numbers.Real) and not isinstance(step, np.generic):
     if isinstance(step, numbers.Integral):
-      hi, lo = _split_int(max(0, int(step)))
+      if int(step) < _B:  # one int32 argument: the cheapest eager call
+        return np.int32(max(0, int(step)))
+      hi, lo = _split_int(int(step))
       return Step(np.int32(hi), np.int32(lo), np.float32(0))
     step = np.float64(step)
   if isinstance(step, (list, tuple)):
