@@ -343,3 +343,11 @@ def test_plateau_patience_and_cooldown_past_int32():
   for _ in range(3):
     updates, state = tx.update({"w": jnp.ones(2)}, state, params, value=1.0)
   np.testing.assert_allclose(updates["w"], 1.0)
+
+
+def test_negative_shift_inside_a_join():
+  # timm's CosineLRScheduler port: the cycles advance by the warmup inside a join.
+  ramp = jaxlrs.linear(0.0, end_value=1.0, total_steps=100)
+  s = jaxlrs.join([jaxlrs.constant(9.0), ramp.shift(-5)], boundaries=[5])
+  close(s(np.arange(5, 12)), ramp(np.arange(5, 12)))
+  close(jit_call(s, jnp.uint32(7)), 0.07)

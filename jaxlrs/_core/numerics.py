@@ -113,9 +113,15 @@ def _split_array(k: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
     top = np.nextafter(np.asarray(MAX_STEP, k.dtype), 0)
     k = jnp.clip(jnp.where(jnp.isnan(k), 0, k), -top, top)
     whole = jnp.floor(jax.lax.stop_gradient(k))
-    hi = jnp.floor(whole / float(_B))
-    lo = whole - hi * float(_B)  # exact: whole and hi * 2**31 share the float's exponent range
-    return hi.astype(jnp.int32), lo.astype(jnp.int32), k - whole
+    mag = jnp.abs(whole)
+    hi = jnp.floor(mag / float(_B))
+    lo = (mag - hi * float(_B)).astype(jnp.int32)  # exact: mag and hi * 2**31 share exponents
+    hi = hi.astype(jnp.int32)
+    # A negative whole -(hi 2**31 + lo) is (-hi - 1) 2**31 + (2**31 - lo) (lo > 0), in int32.
+    neg, pos = whole < 0, lo > 0
+    hi = jnp.where(neg, -hi - pos.astype(jnp.int32), hi)
+    lo = jnp.where(neg & pos, jnp.int32(_MASK) - lo + 1, lo)
+    return hi, lo, k - whole
   zero = jnp.zeros(k.shape, jnp.float32)
   if dt.itemsize <= 2 or dt == jnp.int32:
     k = k.astype(jnp.int32)
