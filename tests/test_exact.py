@@ -239,6 +239,7 @@ GROWING = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(GROWING))
 def test_growth_saturates_with_finite_gradients(name):
   make = GROWING[name]
