@@ -49,8 +49,9 @@ class Schedule:
   ``sched(step)`` returns the value at ``step`` as a ``jax.Array`` (float32, or float64 under
   ``jax_enable_x64`` with float64 values). Step 0 is the first optimizer update. The step may be a
   Python int or float, a NumPy or JAX integer of any width (unsigned included) or float, or an
-  array of steps (evaluated elementwise). A negative step gives the value at step 0; past its end a
-  finite schedule holds its final value.
+  array of steps (evaluated elementwise). A negative step, or a NaN step, gives the value at step
+  0; past its end a finite schedule holds its final value (also for steps beyond 2**62, ``inf``).
+  Integer steps are exact at any size; a non-real step raises ``TypeError``.
 
   Any schedule can be passed to an Optax optimizer: ``optax.adamw(learning_rate=sched)``.
 
