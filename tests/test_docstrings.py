@@ -13,7 +13,9 @@ MODULES = ["_core.base", "_core.config", "_core.summary", "_curves", "_shapes", 
            "_compose", "_arithmetic", "_join", "_cyclic", "_recipes", "_hyperparams", "_reading",
            "_plateau", "_training", "plotting", "compat.hf", "averaging", "_batch_norm", "layerwise",
            "layerwise._tree", "layerwise._rules", "layerwise._depths", "layerwise._multipliers",
-           "layerwise._transforms", "layerwise._plan", "layerwise._reinit"]
+           "layerwise._transforms", "layerwise._plan", "layerwise._reinit",
+           "compat.torch", "compat.keras", "compat.optax", "compat._timm_sched",
+           "compat._timm_factory", "compat._timm_shapes"]
 
 
 @pytest.mark.parametrize("name", MODULES)
