@@ -113,7 +113,11 @@ class polynomial(Schedule, kind="polynomial"):
 
   def _value(self, t):
     if self.cycle:
-      horizon = self.total_steps * jnp.maximum(jnp.ceil(t / self.total_steps), 1)
+      # ceil(t / T), corrected at exact multiples: XLA may compute t / T as t * (1 / T), which
+      # rounds above k at t = k T (T = 7: t = 21, 42, ...) and would start the next cycle there.
+      cycles = jnp.ceil(t / self.total_steps)
+      cycles = jnp.where((cycles - 1) * self.total_steps >= t, cycles - 1, cycles)
+      horizon = self.total_steps * jnp.maximum(cycles, 1)
       frac = jnp.clip(t / horizon, 0, 1)
     else:
       frac = fraction(t, self.total_steps)

@@ -294,3 +294,22 @@ def test_readme_compat_snippet_runs():
 def test_existing_ports_reject_silently_accepted_inputs(call, exc, match):
   with pytest.raises(exc, match=match):
     call()
+
+
+@pytest.mark.parametrize("decay_steps", [3, 7, 13, 49])
+def test_keras_polynomial_cycle_exact_at_multiples(decay_steps):
+  s = keras.PolynomialDecay(0.1, decay_steps, end_learning_rate=0.01, power=0.5, cycle=True)
+  k = np.arange(1, 30)
+  np.testing.assert_array_equal(s(k * decay_steps), np.float32(0.01))  # Keras: the cycle's end
+  t = k * decay_steps + 1  # the next cycle, on the horizon (k + 1) * decay_steps
+  expected = 0.09 * (1 - t / ((k + 1) * decay_steps)) ** 0.5 + 0.01
+  np.testing.assert_allclose(s(t), expected, rtol=2e-6)
+
+
+@pytest.mark.parametrize("kwargs", [dict(total_steps=100),
+                                    dict(total_steps=101, pct_start=0.25, three_phase=True)])
+def test_one_cycle_linear_exact_at_both_ends(kwargs):
+  s = torch.OneCycleLR(0.1, anneal_strategy="linear", **kwargs)
+  last = kwargs["total_steps"] - 1
+  assert float(s(0)) == float(np.float32(0.1 / 25))
+  assert float(s(last)) == float(np.float32(0.1 / 25 / 1e4))  # PyTorch: 4e-7 (was 4.0233e-7)
