@@ -261,12 +261,14 @@ def test_readme_compat_snippet_runs():
   readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
   section = readme[readme.index("<!-- BEGIN compat -->"):readme.index("<!-- END compat -->")]
   code = section.split("```python\n", 1)[1].split("```", 1)[0]
-  namespace = {"optax": optax}
+  namespace = {"optax": optax, "jaxlrs": jaxlrs}
   exec(code, namespace)  # noqa: S102
   tx = namespace["tx"]
   state = tx.init({"w": jnp.zeros(2)})
-  _, state = tx.update({"w": jnp.ones(2)}, state, {"w": jnp.zeros(2)})
-  assert float(state.hyperparams["momentum"]) == pytest.approx(0.95, rel=1e-6)
+  assert float(jaxlrs.hyperparams(state)["momentum"]) == pytest.approx(0.95, rel=1e-6)
+  for _ in range(299):  # the momentum reaches base_momentum at the peak (step 299)
+    _, state = tx.update({"w": jnp.ones(2)}, state, {"w": jnp.zeros(2)})
+  assert float(jaxlrs.hyperparams(state)["momentum"]) == pytest.approx(0.85, rel=1e-6)
 
 
 @pytest.mark.parametrize("call,exc,match", [
@@ -313,3 +315,17 @@ def test_one_cycle_linear_exact_at_both_ends(kwargs):
   last = kwargs["total_steps"] - 1
   assert float(s(0)) == float(np.float32(0.1 / 25))
   assert float(s(last)) == float(np.float32(0.1 / 25 / 1e4))  # PyTorch: 4e-7 (was 4.0233e-7)
+
+
+def test_momentum_drives_adam_b1_through_jaxlrs_scheduled(standard_promotion):  # optax adam
+  case = MOMENTUM[4]  # OneCycleLR three-phase, recorded from torch.optim.Adam betas[0]
+  lr, momentum = torch.with_momentum(torch.OneCycleLR, **case["kwargs"])
+  tx = jaxlrs.scheduled(optax.adam, learning_rate=lr, b1=momentum)
+  params = {"w": jnp.ones(3)}
+  state = tx.init(params)
+  step = jax.jit(lambda s: tx.update({"w": jnp.ones(3)}, s, params)[1])
+  seen = []
+  for _ in range(len(case["steps"])):
+    seen.append(float(jaxlrs.hyperparams(state)["b1"]))  # the value the next update uses
+    state = step(state)
+  np.testing.assert_allclose(seen, case["momentum"], rtol=2e-6)
