@@ -14,8 +14,8 @@ MODULES = ["_core.base", "_core.config", "_core.summary", "_curves", "_shapes", 
            "_plateau", "_training", "plotting", "compat.hf", "averaging", "_batch_norm", "layerwise",
            "layerwise._tree", "layerwise._rules", "layerwise._depths", "layerwise._multipliers",
            "layerwise._transforms", "layerwise._plan", "layerwise._reinit",
-           "compat.torch", "compat.keras", "compat.optax", "compat._timm_sched",
-           "compat._timm_factory", "compat._timm_shapes"]
+           "compat.torch", "compat.keras", "compat._optax_basic", "compat._optax_composite",
+           "compat._timm_sched", "compat._timm_factory", "compat._timm_shapes", "compat._timm_wsd"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -9,8 +9,8 @@ from ._args import checked
 from .._core import Schedule, check_child, check_value, require, require_choice
 from . import _timm_args as A
 from ._timm_sched import (
-    CosineLRScheduler, MultiStepLRScheduler, PolyLRScheduler, StepLRScheduler, TanhLRScheduler,
-    WSDLRScheduler)
+    CosineLRScheduler, MultiStepLRScheduler, PolyLRScheduler, StepLRScheduler, TanhLRScheduler)
+from ._timm_wsd import WSDLRScheduler
 from ._timm_shapes import timm_per_epoch
 
 SCHEDULERS = ("cosine", "tanh", "step", "multistep", "plateau", "poly", "wsd", "rsqrt")

@@ -24,7 +24,7 @@ from ._timm_sched import MultiStepLRScheduler as MultiStepLRScheduler
 from ._timm_sched import PolyLRScheduler as PolyLRScheduler
 from ._timm_sched import StepLRScheduler as StepLRScheduler
 from ._timm_sched import TanhLRScheduler as TanhLRScheduler
-from ._timm_sched import WSDLRScheduler as WSDLRScheduler
+from ._timm_wsd import WSDLRScheduler as WSDLRScheduler
 
 __all__ = ["CosineLRScheduler", "MultiStepLRScheduler", "PolyLRScheduler", "StepLRScheduler",
            "TanhLRScheduler", "WSDLRScheduler", "create_scheduler_v2", "get_cycle_length",
