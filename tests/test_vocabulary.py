@@ -14,6 +14,7 @@ import pytest
 import jaxlrs
 from jaxlrs import _curves
 from jaxlrs._core import registered_kinds
+from jaxlrs.compat import _timm_shapes as timm_shapes
 
 SHAPES = jaxlrs.SHAPES
 
@@ -157,6 +158,15 @@ EXAMPLES = {
     "shift": jaxlrs.linear(1.0, end_value=0.0, total_steps=30).shift(5),
     "clip": jaxlrs.linear(1.0, end_value=0.0, total_steps=30).clip(min_value=0.1),
     "time_scale": jaxlrs.linear(1.0, end_value=0.0, total_steps=30).time_scale(0.5),
+    # The timm port's kinds (jaxlrs.compat.timm).
+    "timm_cycles": timm_shapes.timm_cycles(1.0, t_initial=10, lr_min=0.05, cycle_mul=1.5,
+                                           cycle_decay=0.5, cycle_limit=3, k_decay=1.5,
+                                           curve="poly", power=2.0),
+    "timm_power_stable": timm_shapes.timm_power_stable(1.0, timescale=7.5, power=0.3),
+    "timm_noise": timm_shapes.timm_noise(jaxlrs.cosine(1.0, total_steps=50), start=5.0,
+                                         end=40.0, noise_pct=0.3, noise_std=0.5, noise_seed=3),
+    "timm_per_epoch": timm_shapes.timm_per_epoch(jaxlrs.cosine(1.0, total_steps=10),
+                                                 updates_per_epoch=4),
 }
 SERIALISABLE = sorted(set(registered_kinds()) - {"from_callable"})
 
@@ -179,7 +189,7 @@ def test_from_config_round_trip_for_every_kind(kind):
 @pytest.mark.parametrize("kind", SERIALISABLE)
 def test_config_keys_are_the_public_arguments(kind):
   cls = registered_kinds()[kind]
-  public = getattr(jaxlrs, kind)
+  public = getattr(timm_shapes if kind.startswith("timm_") else jaxlrs, kind)
   assert public is cls  # the public function is the kind itself
   keys = set(EXAMPLES[kind].to_config()) - {"kind"}
   params = set(inspect.signature(cls).parameters)

@@ -2,6 +2,7 @@
 
 from . import hf as hf
 from . import keras as keras
+from . import optax as optax
 from . import sambaflow as sambaflow
 from . import timm as timm
 from . import torch as torch

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+import types
+from typing import Any, Callable
 
 from .._core import check_steps, check_value, concrete_float, require
 
@@ -25,3 +28,51 @@ def learning_rate(name: str, value: Any) -> Any:
   v = concrete_float(value)
   require(v is None or v >= 0, name, value, "a non-negative learning rate")
   return value
+
+
+def _check_annotated(name: str, value: Any, annotation: Any) -> None:
+  """Check ``value`` against a port's annotation (``float``, ``int``, ``bool``, ``X | None``)."""
+  if annotation is inspect.Parameter.empty:
+    return
+  if not isinstance(annotation, str):
+    annotation = inspect.formatannotation(annotation)
+  kind = annotation.replace(" ", "")
+  optional = kind.endswith("|None")
+  kind = kind.removesuffix("|None")
+  if value is None:
+    if optional or kind not in ("float", "int", "bool"):
+      return
+    raise TypeError(f"{name} must be {'a bool' if kind == 'bool' else 'a number'}, got None.")
+  if kind == "float":
+    check_value(name, value)  # NaN, inf, strings, bools raise; tracers pass
+  elif kind == "int":
+    value = check_steps(name, value)
+    if "seed" not in name:
+      require(value >= 0, name, value, "a non-negative int")
+  elif kind == "bool" and not isinstance(value, bool):
+    raise TypeError(f"{name} must be a bool, got {value!r}.")
+
+
+def checked(fn: Callable) -> Callable:
+  """Check a port's arguments by their annotations before it runs, under the port's names.
+
+  ``float`` arguments must be finite real numbers (tracers pass unchecked, so a port still
+  builds under ``jax.vmap``/``jax.grad``), ``int`` arguments whole and non-negative (seeds may be
+  negative), ``bool`` arguments real bools; ``| None`` allows None. The wrapper lives in the
+  port's module (its globals), so doctest and ``inspect`` see the port's own function.
+  """
+  sig = inspect.signature(fn)
+  check = _check_annotated
+  annotations = {n: p.annotation for n, p in sig.parameters.items()
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+  def wrapper(*args, **kwargs):  # runs with the port module's globals: only closure names here
+    bound = sig.bind(*args, **kwargs)
+    for name, value in bound.arguments.items():
+      if name in annotations:
+        check(name, value, annotations[name])
+    return fn(*args, **kwargs)
+
+  out = types.FunctionType(wrapper.__code__, fn.__globals__, fn.__name__, None,
+                           wrapper.__closure__)
+  return functools.update_wrapper(out, fn)

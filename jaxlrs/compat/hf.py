@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .. import _compose, _cyclic, _decays, _join, _recipes, _shapes
-from .._core import Schedule, check_steps, check_value, require
+from .._core import Schedule, check_steps, check_value, concrete_float, require
+from ._args import checked, positive_steps
 from ._args import learning_rate as _lr
-from ._args import positive_steps
 
 __all__ = [
     "SCHEDULER_NAMES", "get_scheduler", "get_constant_schedule",
@@ -31,7 +31,7 @@ __all__ = [
 SCHEDULER_NAMES = (
     "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
     "inverse_sqrt", "reduce_lr_on_plateau", "cosine_with_min_lr", "cosine_warmup_with_min_lr",
-    "warmup_stable_decay",
+    "warmup_stable_decay", "greedy",
 )
 
 
@@ -63,6 +63,7 @@ def _with_warmup(schedule: Schedule, num_warmup_steps: int) -> Schedule:
   return _compose.warmup(schedule, warmup_steps=num_warmup_steps) if num_warmup_steps else schedule
 
 
+@checked
 def get_constant_schedule(learning_rate: float) -> Schedule:
   """Transformers ``get_constant_schedule``: ``learning_rate`` at every step.
 
@@ -84,6 +85,7 @@ def get_constant_schedule(learning_rate: float) -> Schedule:
   return _shapes.constant(learning_rate)
 
 
+@checked
 def get_constant_schedule_with_warmup(learning_rate: float, num_warmup_steps: int) -> Schedule:
   """Transformers ``get_constant_schedule_with_warmup``: ``lr * step / w`` then ``lr``.
 
@@ -108,6 +110,7 @@ def get_constant_schedule_with_warmup(learning_rate: float, num_warmup_steps: in
   return _with_warmup(_shapes.constant(learning_rate), w)
 
 
+@checked
 def get_linear_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
                                     num_training_steps: int) -> Schedule:
   """Transformers ``get_linear_schedule_with_warmup``: linear warmup, linear decay to 0 at ``T``.
@@ -137,6 +140,7 @@ def get_linear_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
                       num_warmup_steps)
 
 
+@checked
 def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
                                     num_training_steps: int, num_cycles: float = 0.5) -> Schedule:
   """Transformers ``get_cosine_schedule_with_warmup``.
@@ -169,6 +173,7 @@ def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
   return _with_warmup(_cosine(learning_rate, 0.0, num_cycles, decay), num_warmup_steps)
 
 
+@checked
 def get_cosine_with_hard_restarts_schedule_with_warmup(
     learning_rate: float, num_warmup_steps: int, num_training_steps: int,
     num_cycles: int = 1) -> Schedule:
@@ -206,6 +211,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
   return _with_warmup(body, num_warmup_steps)
 
 
+@checked
 def get_polynomial_decay_schedule_with_warmup(
     learning_rate: float, num_warmup_steps: int, num_training_steps: int, lr_end: float = 1e-7,
     power: float = 1.0) -> Schedule:
@@ -236,11 +242,14 @@ def get_polynomial_decay_schedule_with_warmup(
   learning_rate = _lr("learning_rate", learning_rate)
   decay = _decay_steps(num_warmup_steps, num_training_steps)
   lr, end = check_value("learning_rate", learning_rate), check_value("lr_end", lr_end)
-  require(end <= lr, "lr_end", end, f"<= learning_rate ({lr})")
+  lo, hi = concrete_float(end), concrete_float(lr)
+  if lo is not None and hi is not None:  # tracers (vmap/grad over the values) are not checked
+    require(lo <= hi, "lr_end", lo, f"<= learning_rate ({hi})")
   return _with_warmup(_shapes.polynomial(lr, end_value=end, total_steps=decay, power=power),
                       num_warmup_steps)
 
 
+@checked
 def get_inverse_sqrt_schedule(learning_rate: float, num_warmup_steps: int,
                               timescale: int | None = None) -> Schedule:
   """Transformers ``get_inverse_sqrt_schedule``: ``lr / sqrt((step + timescale - w) / timescale)``.
@@ -276,15 +285,28 @@ def _min_lr_rate(learning_rate: float, min_lr: float | None, min_lr_rate: float 
   if min_lr is not None and min_lr_rate is not None:
     raise ValueError(f"Only one of min_lr ({min_lr}) or min_lr_rate ({min_lr_rate}) may be set.")
   if min_lr is not None:
-    lr = check_value("learning_rate", learning_rate)
-    require(lr > 0, "learning_rate", lr, "positive when min_lr is given (min_lr / learning_rate "
-            "is the floor ratio)")
-    return check_value("min_lr", min_lr) / lr
+    low, lr = check_value("min_lr", min_lr), check_value("learning_rate", learning_rate)
+    lo, hi = concrete_float(low), concrete_float(lr)
+    if hi is not None:  # tracers (vmap/grad over the values) are not checked
+      require(hi > 0, "learning_rate", hi, "positive when min_lr is given (min_lr / "
+              "learning_rate is the floor ratio)")
+    if lo is not None and hi is not None:
+      require(0 <= lo <= hi, "min_lr", lo, f"in [0, learning_rate] (learning_rate={hi})")
+    return low / lr
   if min_lr_rate is None:
     raise ValueError("One of min_lr or min_lr_rate must be set (both are None).")
-  return check_value("min_lr_rate", min_lr_rate)
+  return _ratio("min_lr_rate", min_lr_rate)
 
 
+def _ratio(name: str, value: Any) -> Any:
+  """A fraction of the learning rate, in [0, 1] (tracers pass)."""
+  value = check_value(name, value)
+  v = concrete_float(value)
+  require(v is None or 0 <= v <= 1, name, value, "in [0, 1]")
+  return value
+
+
+@checked
 def get_cosine_with_min_lr_schedule_with_warmup(
     learning_rate: float, num_warmup_steps: int, num_training_steps: int,
     num_cycles: float = 0.5, min_lr: float | None = None,
@@ -322,6 +344,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
   return _with_warmup(_cosine(learning_rate, low, num_cycles, decay), num_warmup_steps)
 
 
+@checked
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     learning_rate: float, num_warmup_steps: int, num_training_steps: int,
     num_cycles: float = 0.5, min_lr: float | None = None, min_lr_rate: float | None = None,
@@ -371,10 +394,11 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     return body
   if warmup_lr_rate is None:
     return _compose.warmup_multiplier(body, warmup_steps=w - 1, init_ratio=1 / w)
-  rate = check_value("warmup_lr_rate", warmup_lr_rate)
+  rate = _ratio("warmup_lr_rate", warmup_lr_rate)
   return _compose.warmup_multiplier(body, warmup_steps=max(1, w - 1), init_ratio=rate)
 
 
+@checked
 def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_steps: int,
                      num_training_steps: int | None = None, num_stable_steps: int | None = None,
                      warmup_type: str = "linear", decay_type: str = "cosine",
@@ -432,7 +456,7 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
     if value not in _WSD_TYPES:
       raise ValueError(f"{name} must be one of {_WSD_TYPES}, got {value!r}.")
   lr = check_value("learning_rate", learning_rate)
-  low = lr * check_value("min_lr_ratio", min_lr_ratio)
+  low = lr * _ratio("min_lr_ratio", min_lr_ratio)
   cycles = check_value("num_cycles", num_cycles)
   require(cycles > 0, "num_cycles", cycles, "positive")
   return _recipes.warmup_stable_decay(
@@ -444,6 +468,7 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
 _WSD_TYPES = ("linear", "cosine", "1-sqrt")
 
 
+@checked
 def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None = None,
                   num_training_steps: int | None = None,
                   scheduler_specific_kwargs: dict | None = None) -> Schedule:
@@ -462,8 +487,9 @@ def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None 
     A jaxlrs schedule with the values of the Transformers scheduler.
 
   Raises:
-    ValueError: unknown name, a missing step count, ``reduce_lr_on_plateau`` (use
-      :func:`jaxlrs.reduce_on_plateau`, an Optax transform driven by the metric).
+    ValueError: unknown name, a missing step count, ``reduce_lr_on_plateau`` or ``greedy``
+      (Transformers 5.x; both are metric-driven: use :func:`jaxlrs.reduce_on_plateau`, an Optax
+      transform driven by the metric).
     TypeError: a keyword the scheduler does not take.
 
   Example:
@@ -479,6 +505,12 @@ def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None 
         "'reduce_lr_on_plateau' depends on a metric, not on the step: use the Optax transform "
         "jaxlrs.reduce_on_plateau(...) chained after your optimizer and pass value=metric to "
         "its update.")
+  if name == "greedy":
+    raise ValueError(
+        "'greedy' (Transformers 5.x) lowers the learning rate when the metric stops improving, "
+        "which depends on the metric, not on the step: use the Optax transform "
+        "jaxlrs.reduce_on_plateau(factor=..., patience=..., mode=...) chained after your "
+        "optimizer and pass value=metric to its update.")
   if name == "constant":
     return get_constant_schedule(learning_rate)
   if num_warmup_steps is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from .. import _compose, _shapes
 from .._core import Schedule, check_steps, check_value, require
 from ._args import learning_rate as learning_rate_arg
+from ._args import checked
 
 __all__ = ["LR_SCHEDULES", "get_schedule"]
 
@@ -20,6 +21,7 @@ _DEFAULT_END_RATIO = {"cosine_schedule_with_warmup": 0.1,
                       "polynomial_decay_schedule_with_warmup": 0.0}
 
 
+@checked
 def get_schedule(lr_schedule: str, learning_rate: float, warmup_steps: int, max_steps: int,
                  end_lr_ratio: float | None = None) -> Schedule:
   """A SambaFlow schedule by name.

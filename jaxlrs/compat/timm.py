@@ -1,42 +1,31 @@
-"""timm's ``CosineLRScheduler`` as a jaxlrs schedule, stepped per update (``t_in_epochs=False``)."""
+"""timm's schedulers (``timm.scheduler``, timm 1.0.31) as jaxlrs schedules.
 
-from __future__ import annotations
+Each keeps timm's name, argument names and defaults, with the base learning rate ``lr`` in place
+of the optimizer. A schedule's step is timm's ``t`` (the epoch given to ``step(epoch)`` with
+``t_in_epochs=True``, the update count given to ``step_update`` otherwise) and its value is the
+learning rate timm sets for that ``t``, noise included: timm draws the noise from PyTorch's
+generator seeded with ``noise_seed + t``, and :mod:`jaxlrs.compat._torch_random` reproduces that
+generator, so the noisy values are timm's too. :func:`per_update` reads an epoch schedule per
+optimizer update.
 
-from .. import _compose, _cyclic, _join, _shapes
-from .._core import Schedule, check_steps, check_value, require
-from ._args import positive_steps
+Deliberate differences: arguments timm accepts but cannot run with raise here (``cycle_mul < 1``,
+unsorted ``decay_t``, ``lr_min > lr``, a one-element ``noise_range_t`` list, non-bool flags,
+``decay_rate <= 0``); a callable WSD ``decay_fn`` is not supported; ``PlateauLRScheduler`` (and
+``create_scheduler_v2(sched="plateau")``) is metric-driven: use :func:`jaxlrs.reduce_on_plateau`.
+The noise needs ``noise_pct > 0`` (timm loops forever at 0).
+"""
 
-__all__ = ["CosineLRScheduler"]
+from ._timm_factory import SCHEDULERS as SCHEDULERS
+from ._timm_factory import create_scheduler_v2 as create_scheduler_v2
+from ._timm_factory import get_cycle_length as get_cycle_length
+from ._timm_factory import per_update as per_update
+from ._timm_sched import CosineLRScheduler as CosineLRScheduler
+from ._timm_sched import MultiStepLRScheduler as MultiStepLRScheduler
+from ._timm_sched import PolyLRScheduler as PolyLRScheduler
+from ._timm_sched import StepLRScheduler as StepLRScheduler
+from ._timm_sched import TanhLRScheduler as TanhLRScheduler
+from ._timm_wsd import WSDLRScheduler as WSDLRScheduler
 
-
-def CosineLRScheduler(lr: float, t_initial: int, lr_min: float = 0.0,  # noqa: N802
-                      cycle_mul: float = 1.0, cycle_decay: float = 1.0, cycle_limit: int = 1,
-                      warmup_t: int = 0, warmup_lr_init: float = 0.0,
-                      warmup_prefix: bool = False, k_decay: float = 1.0) -> Schedule:
-  """timm ``CosineLRScheduler`` values at update ``t`` (``step_update(t)``).
-
-  Cycle ``i`` lasts ``t_initial * cycle_mul**i`` updates, peaks at ``lr * cycle_decay**i`` and
-  ends at ``lr_min``; after ``cycle_limit`` cycles the value is ``lr_min``. The warmup rises
-  linearly from ``warmup_lr_init`` to ``lr`` over ``warmup_t`` updates; with
-  ``warmup_prefix=False`` (timm's default) the cycles are counted from update 0 and the warmup
-  overrides their start, with ``warmup_prefix=True`` they start after it. Noise arguments are not
-  ported (see :func:`jaxlrs.noisy`, which is deterministic but not timm's generator).
-  """
-  lr = check_value("lr", lr)
-  t_initial = positive_steps("t_initial", t_initial)
-  require(check_value("cycle_mul", cycle_mul) >= 1, "cycle_mul", cycle_mul, ">= 1")
-  require(check_value("lr_min", lr_min) >= 0, "lr_min", lr_min, ">= 0")
-  cycle_limit = check_steps("cycle_limit", cycle_limit)
-  warmup_t = check_steps("warmup_t", warmup_t)
-  require(warmup_t >= 0, "warmup_t", warmup_t, "non-negative")
-  cycles = _cyclic.cosine_restarts(lr, cycle_steps=t_initial, cycle_mul=cycle_mul,
-                                   cycle_decay=cycle_decay, end_value=lr_min,
-                                   cycle_limit=max(cycle_limit, 1), time_exponent=k_decay)
-  if cycle_limit < 1:  # timm: no cycle at all
-    cycles = _shapes.constant(lr_min)
-  if warmup_t == 0:
-    return cycles
-  if warmup_prefix:
-    return _compose.warmup(cycles, warmup_steps=warmup_t, init_value=warmup_lr_init)
-  rise = _shapes.linear(warmup_lr_init, end_value=lr, total_steps=warmup_t)
-  return _join.join([rise, cycles.shift(-warmup_t)], boundaries=[warmup_t])
+__all__ = ["CosineLRScheduler", "MultiStepLRScheduler", "PolyLRScheduler", "StepLRScheduler",
+           "TanhLRScheduler", "WSDLRScheduler", "create_scheduler_v2", "get_cycle_length",
+           "per_update", "SCHEDULERS"]

@@ -25,23 +25,33 @@ PyTorch                       jaxlrs
 from __future__ import annotations
 
 import collections
+import inspect
 from typing import Any, Callable, Sequence
 
 from .. import _cyclic, _decays, _join, _piecewise, _shapes
-from .._core import Schedule, check_steps, check_value, require
-from ._args import positive_steps
+from .._core import (
+    Schedule, check_steps, check_value, concrete_float, require, require_choice)
+from ._args import checked, positive_steps
 
 __all__ = ["StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
            "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
-           "SequentialLR"]
+           "SequentialLR", "with_momentum"]
 
 
+def _gamma(gamma: Any) -> Any:
+  gamma = check_value("gamma", gamma)
+  require(concrete_float(gamma) is None or gamma > 0, "gamma", gamma, "positive")
+  return gamma
+
+
+@checked
 def StepLR(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:  # noqa: N802
   """``lr * gamma ** (k // step_size)`` (PyTorch ``StepLR``)."""
   return _decays.step_decay(lr, period_steps=positive_steps("step_size", step_size),
-                            decay_rate=gamma)
+                            decay_rate=_gamma(gamma))
 
 
+@checked
 def MultiStepLR(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:  # noqa: N802
   """``lr * gamma ** bisect_right(milestones, k)`` (PyTorch ``MultiStepLR``).
 
@@ -61,6 +71,7 @@ def MultiStepLR(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Sch
   return _piecewise.piecewise_constant(bounds, values=values)
 
 
+@checked
 def ConstantLR(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:  # noqa: N802
   """``lr * factor`` for ``k < total_iters``, then ``lr`` (PyTorch ``ConstantLR``)."""
   factor = check_value("factor", factor)
@@ -72,6 +83,7 @@ def ConstantLR(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Sche
   return _piecewise.piecewise_constant([total_iters], values=[lr * factor, lr])
 
 
+@checked
 def LinearLR(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # noqa: N802
              total_iters: int = 5) -> Schedule:
   """``lr`` times a factor moving linearly from ``start_factor`` to ``end_factor`` (``LinearLR``)."""
@@ -83,17 +95,20 @@ def LinearLR(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, 
   return _shapes.linear(lr * start_factor, end_value=lr * end_factor, total_steps=total_iters)
 
 
+@checked
 def ExponentialLR(lr: float, gamma: float) -> Schedule:  # noqa: N802
   """``lr * gamma ** k`` (PyTorch ``ExponentialLR``)."""
-  return _decays.exponential(lr, decay_rate=gamma, period_steps=1)
+  return _decays.exponential(lr, decay_rate=_gamma(gamma), period_steps=1)
 
 
+@checked
 def PolynomialLR(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:  # noqa: N802
   """``lr * (1 - min(k, total_iters) / total_iters) ** power`` (PyTorch ``PolynomialLR``)."""
   total_iters = positive_steps("total_iters", total_iters)
   return _shapes.polynomial(lr, end_value=0.0, total_steps=total_iters, power=power)
 
 
+@checked
 def CosineAnnealingLR(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N802,N803
   """``eta_min + (lr - eta_min)(1 + cos(pi k / T_max)) / 2`` (PyTorch ``CosineAnnealingLR``).
 
@@ -102,6 +117,7 @@ def CosineAnnealingLR(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule: 
   return _shapes.cosine(lr, total_steps=positive_steps("T_max", T_max), end_value=eta_min)
 
 
+@checked
 def CosineAnnealingWarmRestarts(lr: float, T_0: int, T_mult: int = 1,  # noqa: N802,N803
                                 eta_min: float = 0.0) -> Schedule:
   """SGDR restarts every ``T_0 * T_mult**i`` steps (PyTorch ``CosineAnnealingWarmRestarts``)."""
@@ -111,55 +127,199 @@ def CosineAnnealingWarmRestarts(lr: float, T_0: int, T_mult: int = 1,  # noqa: N
   return _cyclic.cosine_restarts(lr, cycle_steps=T_0, cycle_mul=float(T_mult), end_value=eta_min)
 
 
+def _momentum_pair(base_momentum: float, max_momentum: float) -> tuple[Any, Any]:
+  base = check_value("base_momentum", base_momentum)
+  high = check_value("max_momentum", max_momentum)
+  lo, hi = concrete_float(base), concrete_float(high)
+  if lo is not None:
+    require(0 <= lo <= 1, "base_momentum", lo, "in [0, 1]")
+  if hi is not None:
+    require(0 <= hi <= 1, "max_momentum", hi, "in [0, 1]")
+  if lo is not None and hi is not None:
+    require(lo <= hi, "base_momentum", lo, f"<= max_momentum ({hi})")
+  return base, high
+
+
+def _flag(name: str, value: Any) -> bool:
+  if not isinstance(value, bool):
+    raise TypeError(f"{name} must be a bool, got {value!r}.")
+  return value
+
+
+@checked
 def CyclicLR(base_lr: float, max_lr: float, step_size_up: int = 2000,  # noqa: N802
              step_size_down: int | None = None, mode: str = "triangular", gamma: float = 1.0,
-             scale_fn: Callable | None = None) -> Schedule:
-  """PyTorch ``CyclicLR`` learning rates (momentum cycling is not a learning rate: not here).
+             scale_fn: Callable | None = None, scale_mode: str = "cycle",
+             cycle_momentum: bool = True, base_momentum: float = 0.8,
+             max_momentum: float = 0.9) -> Schedule:
+  """PyTorch ``CyclicLR`` learning rates (its momentum: :func:`with_momentum`).
+
+  Triangular cycles between ``base_lr`` and ``max_lr``: up for ``step_size_up`` steps, down
+  for ``step_size_down`` (default: ``step_size_up``), amplitude halved every cycle
+  (``triangular2``) or multiplied by ``gamma**k`` (``exp_range``). PyTorch's momentum cycling
+  (on by default) moves the momentum inversely, from ``max_momentum`` down to
+  ``base_momentum``; :func:`with_momentum` returns both schedules. ``scale_mode`` only matters
+  with a custom ``scale_fn`` in PyTorch; it is checked and otherwise unused.
+
+  Args:
+    base_lr, max_lr: the cycle's bounds (``max_lr >= base_lr``).
+    step_size_up, step_size_down, mode, gamma: as PyTorch.
+    scale_fn: not supported (must be None).
+    scale_mode: ``"cycle"`` or ``"iterations"``.
+    cycle_momentum, base_momentum, max_momentum: PyTorch's momentum cycling (see
+      :func:`with_momentum`), momenta in ``[0, 1]`` with ``base_momentum <= max_momentum``.
+
+  Returns:
+    The learning-rate schedule (a :func:`jaxlrs.cyclic`).
 
   Raises:
-    ValueError: a custom ``scale_fn`` (write it as a jaxlrs schedule product instead).
+    ValueError: a custom ``scale_fn`` (write it as a jaxlrs schedule product instead), unknown
+      ``mode``/``scale_mode``, bad bounds or momenta. TypeError: a non-bool ``cycle_momentum``.
+
+  Example:
+    >>> s = CyclicLR(0.01, 0.1, step_size_up=10)
+    >>> s(0), s(10)
+    (Array(0.01, dtype=float32), Array(0.1, dtype=float32))
   """
   if scale_fn is not None:
     raise ValueError("scale_fn is not supported: multiply a jaxlrs.cyclic schedule by your own "
                      "schedule instead (e.g. jaxlrs.cyclic(...) * my_schedule).")
-  if mode not in ("triangular", "triangular2", "exp_range"):
-    raise ValueError(f"mode must be one of ('triangular', 'triangular2', 'exp_range'), got "
-                     f"{mode!r}.")
-  require(check_value("max_lr", max_lr) >= check_value("base_lr", base_lr), "max_lr", max_lr,
-          f">= base_lr ({base_lr})")
-  require(0 < check_value("gamma", gamma) <= 1, "gamma", gamma, "in (0, 1]")
+  require_choice("scale_mode", scale_mode, ("cycle", "iterations"))
+  _flag("cycle_momentum", cycle_momentum)
+  _momentum_pair(base_momentum, max_momentum)
+  base_lr, max_lr = check_value("base_lr", base_lr), check_value("max_lr", max_lr)
+  lo, hi = concrete_float(base_lr), concrete_float(max_lr)
+  if lo is not None and hi is not None:
+    require(hi >= lo, "max_lr", hi, f">= base_lr ({lo})")
   step_size_up = positive_steps("step_size_up", step_size_up)
   if step_size_down is not None:
     step_size_down = check_steps("step_size_down", step_size_down)
     require(step_size_down >= 0, "step_size_down", step_size_down, "non-negative")
+  require_choice("mode", mode, ("triangular", "triangular2", "exp_range"))
+  gamma = check_value("gamma", gamma)
+  require(concrete_float(gamma) is None or 0 < gamma <= 1, "gamma", gamma, "in (0, 1]")
   return _cyclic.cyclic(base_lr, peak_value=max_lr, rise_steps=step_size_up,
                         fall_steps=step_size_down,
                         cycle_decay=0.5 if mode == "triangular2" else 1.0,
                         decay_rate=gamma if mode == "exp_range" else 1.0)
 
 
+@checked
 def OneCycleLR(max_lr: float, total_steps: int | None = None, epochs: int | None = None,  # noqa: N802
                steps_per_epoch: int | None = None, pct_start: float = 0.3,
-               anneal_strategy: str = "cos", div_factor: float = 25.0,
-               final_div_factor: float = 1e4, three_phase: bool = False) -> Schedule:
-  """PyTorch ``OneCycleLR`` learning rates; ``total_steps`` or ``epochs * steps_per_epoch``."""
+               anneal_strategy: str = "cos", cycle_momentum: bool = True,
+               base_momentum: float = 0.85, max_momentum: float = 0.95,
+               div_factor: float = 25.0, final_div_factor: float = 1e4,
+               three_phase: bool = False) -> Schedule:
+  """PyTorch ``OneCycleLR`` learning rates; ``total_steps`` or ``epochs * steps_per_epoch``.
+
+  From ``max_lr / div_factor`` up to ``max_lr`` and down to ``max_lr / div_factor /
+  final_div_factor`` (three phases with ``three_phase``), along ``anneal_strategy``. Momentum
+  cycling (PyTorch's default) runs ``max_momentum -> base_momentum -> max_momentum`` on the
+  same phases: :func:`with_momentum` returns both schedules.
+
+  Args:
+    max_lr: the peak learning rate.
+    total_steps, epochs, steps_per_epoch: the cycle length (``total_steps`` wins).
+    pct_start, anneal_strategy, div_factor, final_div_factor, three_phase: as PyTorch.
+    cycle_momentum, base_momentum, max_momentum: momentum cycling (see :func:`with_momentum`).
+
+  Returns:
+    The learning-rate schedule (a :func:`jaxlrs.one_cycle`).
+
+  Raises:
+    ValueError: no cycle length, ``pct_start`` outside ``(0, 1)``, unknown ``anneal_strategy``,
+      non-positive factors, bad momenta. TypeError: non-bool flags.
+
+  Example:
+    >>> s = OneCycleLR(0.1, total_steps=100)
+    >>> s(29)
+    Array(0.1, dtype=float32)
+  """
+  _flag("cycle_momentum", cycle_momentum)
+  _flag("three_phase", three_phase)
+  _momentum_pair(base_momentum, max_momentum)
+  total_steps = _one_cycle_steps(total_steps, epochs, steps_per_epoch)
+  unit = _unit_one_cycle(total_steps, pct_start, anneal_strategy, three_phase, div_factor,
+                         final_div_factor)
+  div, final_div = check_value("div_factor", div_factor), check_value("final_div_factor",
+                                                                        final_div_factor)
+  return _cyclic.one_cycle(max_lr, total_steps=total_steps, rise_fraction=unit.rise_fraction,
+                           shape=unit.shape, init_ratio=1 / div, end_ratio=1 / (div * final_div),
+                           three_phase=three_phase)
+
+
+def _unit_one_cycle(total_steps: int, pct_start: Any, anneal_strategy: Any, three_phase: bool,
+                    div_factor: Any = 1.0, final_div_factor: Any = 1.0) -> Schedule:
+  """PyTorch's one-cycle phases between 0 and 1 (0 -> 1 -> 0), arguments checked by their names."""
+  pct = check_value("pct_start", pct_start)
+  require(concrete_float(pct) is None or 0 < pct < 1, "pct_start", pct, "in (0, 1)")
+  require_choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
+  for name, d in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+    d = check_value(name, d)
+    require(concrete_float(d) is None or d > 0, name, d, "positive")
+  return _cyclic.one_cycle(1.0, total_steps=total_steps, rise_fraction=pct,
+                           shape="cosine" if anneal_strategy == "cos" else "linear",
+                           init_ratio=0.0, end_ratio=0.0, three_phase=three_phase)
+
+
+def _one_cycle_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
   if total_steps is None:
     if epochs is None or steps_per_epoch is None:
       raise ValueError("Give total_steps, or both epochs and steps_per_epoch (got None).")
-    total_steps = check_steps("epochs", epochs) * check_steps("steps_per_epoch",
-                                                                  steps_per_epoch)
-  require(0 < check_value("pct_start", pct_start) < 1, "pct_start", pct_start, "in (0, 1)")
-  if anneal_strategy not in ("cos", "linear"):
-    raise ValueError(f"anneal_strategy must be one of ('cos', 'linear'), got {anneal_strategy!r}.")
-  div = check_value("div_factor", div_factor)
-  final_div = check_value("final_div_factor", final_div_factor)
-  require(div > 0, "div_factor", div, "positive")
-  require(final_div > 0, "final_div_factor", final_div, "positive")
-  return _cyclic.one_cycle(max_lr, total_steps=positive_steps("total_steps", total_steps),
-                           rise_fraction=pct_start,
-                           shape="cosine" if anneal_strategy == "cos" else "linear",
-                           init_ratio=1 / div, end_ratio=1 / (div * final_div),
-                           three_phase=three_phase)
+    return positive_steps("epochs", epochs) * positive_steps("steps_per_epoch", steps_per_epoch)
+  return positive_steps("total_steps", total_steps)
+
+
+def with_momentum(scheduler: Callable[..., Schedule], *args: Any,
+                  **kwargs: Any) -> tuple[Schedule, Schedule]:
+  """The learning rate and PyTorch's cycled momentum of ``CyclicLR`` or ``OneCycleLR``.
+
+  The momentum moves inversely to the learning rate: ``CyclicLR``: ``max_momentum -
+  (max_momentum - base_momentum) h(t) g(t)`` with the learning rate's triangle ``h`` and
+  scale ``g``; ``OneCycleLR``: ``max_momentum -> base_momentum -> max_momentum`` on the
+  learning rate's phases (three-phase: back to ``max_momentum`` and held). Drive an Optax
+  optimizer with both through :func:`jaxlrs.scheduled`: SGD's ``momentum`` or Adam's ``b1``
+  (PyTorch sets ``betas[0]``)::
+
+      lr, momentum = with_momentum(OneCycleLR, 0.1, total_steps=1000)
+      tx = jaxlrs.scheduled(optax.sgd, learning_rate=lr, momentum=momentum)
+      tx = jaxlrs.scheduled(optax.adam, learning_rate=lr, b1=momentum)
+
+  Args:
+    scheduler: :func:`CyclicLR` or :func:`OneCycleLR`.
+    *args, **kwargs: that scheduler's arguments.
+
+  Returns:
+    ``(lr_schedule, momentum_schedule)``.
+
+  Raises:
+    ValueError: another scheduler, or ``cycle_momentum=False`` (nothing to schedule).
+
+  Example:
+    >>> lr, m = with_momentum(OneCycleLR, 0.1, total_steps=100)
+    >>> [round(float(m(k)), 6) for k in (0, 29, 99)]
+    [0.95, 0.85, 0.95]
+  """
+  if scheduler not in (CyclicLR, OneCycleLR):
+    raise ValueError(f"scheduler must be CyclicLR or OneCycleLR, got {scheduler!r}.")
+  lr = scheduler(*args, **kwargs)
+  bound = inspect.signature(scheduler).bind(*args, **kwargs)
+  bound.apply_defaults()
+  a = bound.arguments
+  if not a["cycle_momentum"]:
+    raise ValueError("cycle_momentum=False: the momentum is not scheduled (PyTorch leaves it "
+                     "as the optimizer's).")
+  base, high = _momentum_pair(a["base_momentum"], a["max_momentum"])
+  if scheduler is CyclicLR:  # h(t) g(t) in [0, 1]: the learning rate's triangle and scale
+    unit = _cyclic.cyclic(0.0, peak_value=1.0, rise_steps=a["step_size_up"],
+                          fall_steps=a["step_size_down"],
+                          cycle_decay=0.5 if a["mode"] == "triangular2" else 1.0,
+                          decay_rate=a["gamma"] if a["mode"] == "exp_range" else 1.0)
+  else:  # 0 -> 1 -> 0 on the learning rate's phases
+    total = _one_cycle_steps(a["total_steps"], a["epochs"], a["steps_per_epoch"])
+    unit = _unit_one_cycle(total, a["pct_start"], a["anneal_strategy"], a["three_phase"])
+  return lr, unit * (base - high) + high
 
 
 def SequentialLR(schedulers: Sequence[Any], milestones: Sequence[int]) -> Schedule:  # noqa: N802

@@ -1,0 +1,215 @@
+"""optax's composite schedule functions: interpolation, one-cycle, warmups, SGDR, joins."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from .. import _compose, _join, _shapes
+from ._args import checked
+from ._optax_basic import _boundaries_and_values, _steps, exponential_decay
+from .._core import Schedule, check_steps, check_value, concrete_float, require, require_choice
+
+@checked
+def piecewise_interpolate_schedule(interpolate_type: str, init_value: float,
+                                   boundaries_and_scales: dict | None = None) -> Schedule:
+  """optax ``piecewise_interpolate_schedule``: interpolate between accumulated scaled values.
+
+  The value moves from ``v_i`` at step ``b_i`` to ``v_{i+1} = v_i s_{i+1}`` at ``b_{i+1}``
+  (``b_0 = 0``), linearly or along a half cosine; after the last boundary it holds.
+
+  Raises:
+    ValueError: unknown ``interpolate_type`` or negative scale (as optax), negative boundary.
+
+  Example:
+    >>> s = piecewise_interpolate_schedule("linear", 1.0, {4: 0.1, 8: 0.01})
+    >>> s(2), s(6)
+    (Array(0.55, dtype=float32), Array(0.0505, dtype=float32))
+  """
+  require_choice("interpolate_type", interpolate_type, ("linear", "cosine"))
+  bounds, values = _boundaries_and_values(init_value, boundaries_and_scales)
+  starts = [0] + bounds
+  pieces, joins = [], []
+  for i in range(len(bounds)):
+    if starts[i + 1] > starts[i]:
+      if pieces:
+        joins.append(starts[i])
+      pieces.append(_compose.anneal(values[i], end_value=values[i + 1],
+                                    total_steps=starts[i + 1] - starts[i],
+                                    shape=interpolate_type))
+  final = _shapes.constant(values[-1])
+  if not pieces:
+    return final
+  return _join.join(pieces + [final], boundaries=joins + [starts[-1]])
+
+
+def _onecycle_args(transition_steps, pct: dict, div_factor, final_div_factor) -> int:
+  steps = _steps("transition_steps", transition_steps, positive=True)
+  for name, p in pct.items():
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+      raise TypeError(f"{name} must be a float, got {p!r}.")
+    require(0 <= p <= 1, name, p, "in [0, 1]")
+  for name, d in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+    d = concrete_float(check_value(name, d))
+    require(d is None or d > 0, name, d, "positive")
+  return steps
+
+
+@checked
+def linear_onecycle_schedule(transition_steps: int, peak_value: float, pct_start: float = 0.3,
+                             pct_final: float = 0.85, div_factor: float = 25.0,
+                             final_div_factor: float = 1e4) -> Schedule:
+  """optax ``linear_onecycle_schedule``: linear from ``peak/div`` up to ``peak`` at
+  ``int(pct_start T)``, back to ``peak/div`` at ``int(pct_final T)``, down to
+  ``peak/div/final_div_factor`` at ``T``.
+
+  Raises:
+    ValueError: ``transition_steps <= 0`` (as optax), fractions outside ``[0, 1]`` or
+      ``pct_final < pct_start``, non-positive divisors.
+
+  Example:
+    >>> s = linear_onecycle_schedule(100, 1.0)
+    >>> s(30), s(85)
+    (Array(1., dtype=float32), Array(0.04, dtype=float32))
+  """
+  steps = _onecycle_args(transition_steps, {"pct_start": pct_start, "pct_final": pct_final},
+                         div_factor, final_div_factor)
+  require(pct_final >= pct_start, "pct_final", pct_final, f">= pct_start ({pct_start})")
+  scales = {int(pct_start * steps): div_factor, int(pct_final * steps): 1.0 / div_factor,
+            steps: 1.0 / final_div_factor}
+  return piecewise_interpolate_schedule("linear", peak_value / div_factor, scales)
+
+
+@checked
+def cosine_onecycle_schedule(transition_steps: int, peak_value: float, pct_start: float = 0.3,
+                             div_factor: float = 25.0, final_div_factor: float = 1e4) -> Schedule:
+  """optax ``cosine_onecycle_schedule``: half cosines from ``peak/div`` up to ``peak`` at
+  ``int(pct_start T)`` and down to ``peak/(div final_div_factor)`` at ``T`` (PyTorch's
+  ``OneCycleLR`` ends its phases one step earlier: see :func:`jaxlrs.one_cycle`).
+
+  Raises:
+    ValueError: ``transition_steps <= 0`` (as optax), ``pct_start`` outside ``[0, 1]``,
+      non-positive divisors.
+
+  Example:
+    >>> cosine_onecycle_schedule(100, 1.0)(30)
+    Array(1., dtype=float32)
+  """
+  steps = _onecycle_args(transition_steps, {"pct_start": pct_start}, div_factor,
+                         final_div_factor)
+  scales = {int(pct_start * steps): div_factor, steps: 1.0 / (div_factor * final_div_factor)}
+  return piecewise_interpolate_schedule("cosine", peak_value / div_factor, scales)
+
+
+@checked
+def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps: int) -> Schedule:
+  """optax ``warmup_constant_schedule``: linear from ``init_value`` to ``peak_value``, then held.
+
+  Raises:
+    ValueError: ``warmup_steps <= 0`` (optax then holds ``init_value`` forever).
+
+  Example:
+    >>> warmup_constant_schedule(0.0, 1.0, warmup_steps=10)(5)
+    Array(0.5, dtype=float32)
+  """
+  steps = _steps("warmup_steps", warmup_steps, positive=True)
+  return _shapes.linear(check_value("init_value", init_value),
+                        end_value=check_value("peak_value", peak_value), total_steps=steps)
+
+
+def _warmup_into(init_value: Any, peak_value: Any, warmup_steps: Any, body: Schedule) -> Schedule:
+  w = _steps("warmup_steps", warmup_steps)
+  if w == 0:
+    return body
+  rise = _shapes.linear(check_value("init_value", init_value), end_value=peak_value,
+                        total_steps=w)
+  return _join.join([rise, body], boundaries=[w])
+
+
+@checked
+def warmup_cosine_decay_schedule(init_value: float, peak_value: float, warmup_steps: int,
+                                 decay_steps: int, end_value: float = 0.0,
+                                 exponent: float = 1.0) -> Schedule:
+  """optax ``warmup_cosine_decay_schedule``: linear warmup to ``peak_value`` over
+  ``warmup_steps``, cosine decay to ``end_value`` at ``decay_steps`` (warmup included).
+
+  Raises:
+    ValueError: ``decay_steps <= warmup_steps`` (as optax), negative ``warmup_steps``,
+      ``exponent <= 0``.
+
+  Example:
+    >>> s = warmup_cosine_decay_schedule(0.0, 1.0, warmup_steps=10, decay_steps=110)
+    >>> s(5), s(60)
+    (Array(0.5, dtype=float32), Array(0.49999997, dtype=float32))
+  """
+  w = _steps("warmup_steps", warmup_steps)
+  decay_steps = check_steps("decay_steps", decay_steps)
+  require(decay_steps > w, "decay_steps", decay_steps, f"> warmup_steps ({w})")
+  peak, end = check_value("peak_value", peak_value), check_value("end_value", end_value)
+  if concrete_float(peak) == 0.0:
+    end = 0.0  # optax: alpha = 0 when peak_value == 0
+  body = _shapes.cosine(peak, total_steps=decay_steps - w, end_value=end,
+                        exponent=check_value("exponent", exponent))
+  return _warmup_into(init_value, peak, w, body)
+
+
+@checked
+def warmup_exponential_decay_schedule(init_value: float, peak_value: float, warmup_steps: int,
+                                      transition_steps: int, decay_rate: float,
+                                      transition_begin: int = 0, staircase: bool = False,
+                                      end_value: float | None = None) -> Schedule:
+  """optax ``warmup_exponential_decay_schedule``: linear warmup, then :func:`exponential_decay`.
+
+  Raises:
+    ValueError: as :func:`exponential_decay`, and a negative ``warmup_steps``.
+
+  Example:
+    >>> warmup_exponential_decay_schedule(0.0, 1.0, 10, transition_steps=10, decay_rate=0.5)(30)
+    Array(0.25, dtype=float32)
+  """
+  peak = check_value("peak_value", peak_value)
+  body = exponential_decay(peak, transition_steps, decay_rate, transition_begin, staircase,
+                           end_value)
+  return _warmup_into(init_value, peak, warmup_steps, body)
+
+
+@checked
+def sgdr_schedule(cosine_kwargs: Iterable[dict]) -> Schedule:
+  """optax ``sgdr_schedule``: :func:`warmup_cosine_decay_schedule` pieces one after another.
+
+  Each dict holds one piece's arguments; piece ``i`` starts after the ``decay_steps`` of the
+  ones before it. The join costs the same for any number of pieces.
+
+  Raises:
+    ValueError: no pieces, and any piece's errors. TypeError: an unknown key.
+
+  Example:
+    >>> piece = dict(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=20)
+    >>> s = sgdr_schedule([piece, piece])
+    >>> s(20), s(25)  # the second piece warms up again from step 20
+    (Array(0., dtype=float32), Array(1., dtype=float32))
+  """
+  pieces, bounds, step = [], [], 0
+  for kwargs in cosine_kwargs:
+    pieces.append(warmup_cosine_decay_schedule(**kwargs))
+    step += kwargs["decay_steps"]
+    bounds.append(step)
+  require(len(pieces) > 0, "cosine_kwargs", cosine_kwargs, "non-empty")
+  return pieces[0] if len(pieces) == 1 else _join.join(pieces, boundaries=bounds[:-1])
+
+
+@checked
+def join_schedules(schedules: Sequence[Any], boundaries: Sequence[int]) -> Schedule:
+  """optax ``join_schedules``: at ``step == boundaries[i]`` schedule ``i + 1`` takes over and
+  sees ``step - boundaries[i]``; a :func:`jaxlrs.join` (optax callables are accepted).
+
+  Raises:
+    ValueError: boundaries not strictly increasing or negative, or not one fewer than
+      ``schedules`` (optax accepts these silently).
+
+  Example:
+    >>> from jaxlrs.compat.optax import constant_schedule, linear_schedule
+    >>> s = join_schedules([constant_schedule(1.0), linear_schedule(1.0, 0.0, 10)], [5])
+    >>> s(10)
+    Array(0.5, dtype=float32)
+  """
+  return _join.join(schedules, boundaries=boundaries)

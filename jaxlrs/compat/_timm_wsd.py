@@ -1,0 +1,103 @@
+"""timm 1.0.31's ``WSDLRScheduler`` (warmup, stable phase, decay) as a jaxlrs schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _compose, _join, _shapes
+from .._core import Schedule, concrete_float, require, require_choice
+from . import _timm_args as A
+from ._args import checked
+from ._timm_shapes import timm_cycles, timm_power_stable
+
+WSD_STABLE_FNS = ("constant", "rsqrt", "power")
+WSD_DECAY_FNS = ("linear", "1-sqrt", "cosine", "power", "exp")
+
+
+@checked
+def WSDLRScheduler(lr: float, t_initial: int, decay_t: int, lr_min: float = 0.0,  # noqa: N802
+                   stable_fn: str = "constant", stable_timescale: float | None = None,
+                   stable_power: float = 0.5, decay_fn: str = "1-sqrt",
+                   decay_power: float = 0.5, decay_ratio: float = 0.1, warmup_t: int = 0,
+                   warmup_lr_init: float = 0.0, t_in_epochs: bool = True,
+                   noise_range_t: Any = None, noise_pct: float = 0.67, noise_std: float = 1.0,
+                   noise_seed: int = 42, initialize: bool = True,
+                   noise_type: str = "normal") -> Schedule:
+  """timm ``WSDLRScheduler`` (timm 1.0.31): warmup, stable phase, decay to ``lr_min``.
+
+  After a linear warmup (always a prefix), with ``t_s = t - warmup_t``::
+
+      lr(t) = lr_min + (max(lr * stable(t_s), lr_min) - lr_min) * decay(frac)
+
+  ``frac`` runs from 0 to 1 over the last ``decay_t`` of the ``t_initial`` steps; ``lr_min`` is
+  reached at ``warmup_t + t_initial`` and held. ``stable``: ``constant`` (1), ``rsqrt``
+  (``(1 + t_s / timescale)^-0.5``) or ``power`` (exponent ``stable_power``), timescale
+  defaulting to ``warmup_t``. ``decay``: ``linear``, ``1-sqrt``, ``cosine``, ``power``
+  (``1 - frac^decay_power``) or ``exp`` (``(r^frac - r) / (1 - r)``, ``r = decay_ratio``).
+  Built from :func:`jaxlrs.anneal`, :func:`jaxlrs.join`, :func:`jaxlrs.warmup` arithmetic.
+
+  Args:
+    t_initial: length of the stable and decay phases (a positive int).
+    decay_t: length of the decay phase, in ``(0, t_initial]``.
+    stable_fn, stable_timescale, stable_power, decay_fn, decay_power, decay_ratio: as above
+      (a callable ``decay_fn`` is not supported: build it from jaxlrs shapes).
+    (others): as :func:`CosineLRScheduler`.
+
+  Returns:
+    A jaxlrs schedule of ``t``.
+
+  Raises:
+    ValueError: as timm (``decay_t`` outside ``(0, t_initial]``, unknown functions,
+      ``decay_ratio`` outside ``(0, 1)``, non-positive powers or timescale), and
+      ``lr_min > lr``.
+
+  Example:
+    >>> s = WSDLRScheduler(1.0, t_initial=100, decay_t=20, decay_fn="linear", warmup_t=10)
+    >>> s(5), s(50), s(100)
+    (Array(0.5, dtype=float32), Array(1., dtype=float32), Array(0.5, dtype=float32))
+  """
+  lr, lr_min = A.lr_pair(lr, lr_min)
+  t_initial = A.steps("t_initial", t_initial, positive=True)
+  decay_t = A.steps("decay_t", decay_t, positive=True)
+  require(decay_t <= t_initial, "decay_t", decay_t, f"in (0, t_initial] (t_initial={t_initial})")
+  warmup_t = A.steps("warmup_t", warmup_t)
+  warmup_lr_init = A.value("warmup_lr_init", warmup_lr_init, 0.0)
+  A.flag("t_in_epochs", t_in_epochs)
+  A.flag("initialize", initialize)
+  require_choice("stable_fn", stable_fn, WSD_STABLE_FNS)
+  if callable(decay_fn):
+    raise ValueError("decay_fn must be one of the named functions "
+                     f"{WSD_DECAY_FNS}: build other shapes from jaxlrs schedules.")
+  require_choice("decay_fn", decay_fn, WSD_DECAY_FNS)
+  ratio = A.value("decay_ratio", decay_ratio)
+  require(concrete_float(ratio) is None or 0 < ratio < 1, "decay_ratio", ratio, "in (0, 1)")
+  for name, p in (("decay_power", decay_power), ("stable_power", stable_power)):
+    v = concrete_float(A.value(name, p))
+    require(v is None or v > 0, name, p, "positive")
+  if stable_fn == "constant":
+    stable = _shapes.constant(lr)
+  else:
+    timescale = warmup_t if stable_timescale is None else A.value("stable_timescale",
+                                                                  stable_timescale)
+    require(concrete_float(timescale) is None or timescale > 0, "stable_timescale", timescale,
+            f"positive for stable_fn={stable_fn!r} (it defaults to warmup_t)")
+    stable = timm_power_stable(lr, timescale=float(timescale) if isinstance(timescale, int)
+                               else timescale, power=0.5 if stable_fn == "rsqrt" else stable_power)
+  stable_steps = t_initial - decay_t
+  if stable_fn == "constant" and decay_fn in ("linear", "1-sqrt", "cosine"):
+    cooldown = _compose.anneal(lr, end_value=lr_min, total_steps=decay_t, shape=decay_fn)
+    body = _join.join([stable, cooldown], boundaries=[stable_steps]) if stable_steps else cooldown
+    noise = (noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
+    return A.with_noise(A.with_warmup(body, lr, warmup_t, warmup_lr_init, True), *noise)
+  if decay_fn in ("linear", "1-sqrt", "cosine"):
+    down = _compose.anneal(1.0, end_value=0.0, total_steps=decay_t, shape=decay_fn)
+  elif decay_fn == "power":
+    down = timm_cycles(1.0, t_initial=decay_t, curve="poly", power=1.0, k_decay=decay_power)
+  else:
+    down = _compose.anneal(1.0, end_value=ratio, total_steps=decay_t, shape="exponential")
+    down = (down + (-ratio)) * (1 / (1 - ratio))
+  factor = (_join.join([_shapes.constant(1.0), down], boundaries=[stable_steps]) if stable_steps
+            else down)
+  body = (stable.clip(min_value=lr_min) + (-lr_min)) * factor + lr_min
+  noise = (noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
+  return A.with_noise(A.with_warmup(body, lr, warmup_t, warmup_lr_init, True), *noise)
