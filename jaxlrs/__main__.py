@@ -126,7 +126,7 @@ def _port_names(prefix: str) -> list[str]:
   return [n for n in module.__all__ if n not in skip]
 
 
-def _lr_argument(prefix: str, fn) -> str:
+def _lr_argument(prefix: str, fn: Any) -> str:
   import inspect
 
   names = list(inspect.signature(fn).parameters)

@@ -28,7 +28,8 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: float,
   require_choice("interpolate_type", interpolate_type, ("linear", "cosine"))
   bounds, values = _boundaries_and_values(init_value, boundaries_and_scales)
   starts = [0] + bounds
-  pieces, joins = [], []
+  pieces: list[Schedule] = []
+  joins: list[int] = []
   for i in range(len(bounds)):
     if starts[i + 1] > starts[i]:
       if pieces:
@@ -42,7 +43,7 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: float,
   return _join.join(pieces + [final], boundaries=joins + [starts[-1]])
 
 
-def _onecycle_args(transition_steps, pct: dict, div_factor, final_div_factor) -> int:
+def _onecycle_args(transition_steps: Any, pct: dict, div_factor: Any, final_div_factor: Any) -> int:
   steps = _steps("transition_steps", transition_steps, positive=True)
   for name, p in pct.items():
     if isinstance(p, bool) or not isinstance(p, (int, float)):

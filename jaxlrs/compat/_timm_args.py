@@ -71,7 +71,7 @@ def noise_range(noise_range_t: Any) -> tuple[float, float | None] | None:
   def number(name, x):
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
       raise TypeError(f"{name} must be a number of steps, got {x!r}.")
-    require(x >= 0, name, x, "non-negative")
+    require(float(x) >= 0, name, x, "non-negative")
     return float(x)
 
   if isinstance(noise_range_t, (list, tuple)):

@@ -27,9 +27,10 @@ NOISE_DOC = """noise_range_t: None, a step from which noise is on, or ``(start, 
     noise_type: ``"normal"`` or ``"uniform"`` (timm's base-class argument)."""
 
 
-def _cycles(curve: str, lr, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, warmup_t,
-            warmup_lr_init, warmup_prefix, t_in_epochs, noise, k_decay, initialize,
-            **curve_args) -> Schedule:
+def _cycles(curve: str, lr: Any, t_initial: Any, lr_min: Any, cycle_mul: Any, cycle_decay: Any,
+            cycle_limit: Any, warmup_t: Any, warmup_lr_init: Any, warmup_prefix: Any,
+            t_in_epochs: Any, noise: Any, k_decay: Any, initialize: Any,
+            **curve_args: Any) -> Schedule:
   lr, lr_min = A.lr_pair(lr, lr_min)
   t_initial = A.steps("t_initial", t_initial, positive=True)
   warmup_t = A.steps("warmup_t", warmup_t)
@@ -41,10 +42,10 @@ def _cycles(curve: str, lr, t_initial, lr_min, cycle_mul, cycle_decay, cycle_lim
   cycle_mul = A.value("cycle_mul", cycle_mul, 1.0, ">= 1 (timm fails past the end below 1)")
   cycle_decay = A.value("cycle_decay", cycle_decay, 0.0)
   k_decay = A.value("k_decay", k_decay)
-  require(concrete_float(k_decay) is None or concrete_float(k_decay) > 0, "k_decay", k_decay,
+  require((kd := concrete_float(k_decay)) is None or kd > 0, "k_decay", k_decay,
           "positive")
   if curve == "cosine" and cycle_limit >= 1:
-    body = cosine_restarts(lr, cycle_steps=t_initial, cycle_mul=cycle_mul,
+    body: Schedule = cosine_restarts(lr, cycle_steps=t_initial, cycle_mul=cycle_mul,
                            cycle_decay=cycle_decay, end_value=lr_min, cycle_limit=cycle_limit,
                            time_exponent=k_decay)
   else:
@@ -178,11 +179,12 @@ def TanhLRScheduler(lr: float, t_initial: int, lb: float = -7.0, ub: float = 3.0
                  initialize, lb=lb, ub=ub)
 
 
-def _decay_schedule(lr, decay_rate, warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs,
-                    noise, initialize, body_fn: Callable[[Any, Any], Schedule]) -> Schedule:
+def _decay_schedule(lr: Any, decay_rate: Any, warmup_t: Any, warmup_lr_init: Any,
+                    warmup_prefix: Any, t_in_epochs: Any, noise: Any, initialize: Any,
+                    body_fn: Callable[[Any, Any], Schedule]) -> Schedule:
   lr = A.value("lr", lr)
   decay_rate = A.value("decay_rate", decay_rate)
-  require(concrete_float(decay_rate) is None or concrete_float(decay_rate) > 0, "decay_rate",
+  require((dr := concrete_float(decay_rate)) is None or dr > 0, "decay_rate",
           decay_rate, "positive")
   warmup_t = A.steps("warmup_t", warmup_t)
   warmup_lr_init = A.value("warmup_lr_init", warmup_lr_init, 0.0)

@@ -75,7 +75,7 @@ def WSDLRScheduler(lr: float, t_initial: int, decay_t: int, lr_min: float = 0.0,
     v = concrete_float(A.value(name, p))
     require(v is None or v > 0, name, p, "positive")
   if stable_fn == "constant":
-    stable = _shapes.constant(lr)
+    stable: Schedule = _shapes.constant(lr)
   else:
     timescale = warmup_t if stable_timescale is None else A.value("stable_timescale",
                                                                   stable_timescale)
@@ -86,18 +86,19 @@ def WSDLRScheduler(lr: float, t_initial: int, decay_t: int, lr_min: float = 0.0,
   stable_steps = t_initial - decay_t
   if stable_fn == "constant" and decay_fn in ("linear", "1-sqrt", "cosine"):
     cooldown = _compose.anneal(lr, end_value=lr_min, total_steps=decay_t, shape=decay_fn)
-    body = _join.join([stable, cooldown], boundaries=[stable_steps]) if stable_steps else cooldown
+    body: Schedule = (_join.join([stable, cooldown], boundaries=[stable_steps]) if stable_steps
+                      else cooldown)
     noise = (noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
     return A.with_noise(A.with_warmup(body, lr, warmup_t, warmup_lr_init, True), *noise)
   if decay_fn in ("linear", "1-sqrt", "cosine"):
-    down = _compose.anneal(1.0, end_value=0.0, total_steps=decay_t, shape=decay_fn)
+    down: Schedule = _compose.anneal(1.0, end_value=0.0, total_steps=decay_t, shape=decay_fn)
   elif decay_fn == "power":
     down = timm_cycles(1.0, t_initial=decay_t, curve="poly", power=1.0, k_decay=decay_power)
   else:
     down = _compose.anneal(1.0, end_value=ratio, total_steps=decay_t, shape="exponential")
     down = (down + (-ratio)) * (1 / (1 - ratio))
-  factor = (_join.join([_shapes.constant(1.0), down], boundaries=[stable_steps]) if stable_steps
-            else down)
+  factor: Schedule = (_join.join([_shapes.constant(1.0), down], boundaries=[stable_steps])
+                      if stable_steps else down)
   body = (stable.clip(min_value=lr_min) + (-lr_min)) * factor + lr_min
   noise = (noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
   return A.with_noise(A.with_warmup(body, lr, warmup_t, warmup_lr_init, True), *noise)

@@ -250,7 +250,7 @@ def OneCycleLR(max_lr: float, total_steps: int | None = None, epochs: int | None
 
 
 def _unit_one_cycle(total_steps: int, pct_start: Any, anneal_strategy: Any, three_phase: bool,
-                    div_factor: Any = 1.0, final_div_factor: Any = 1.0) -> Schedule:
+                    div_factor: Any = 1.0, final_div_factor: Any = 1.0) -> _cyclic.one_cycle:
   """PyTorch's one-cycle phases between 0 and 1 (0 -> 1 -> 0), arguments checked by their names."""
   pct = check_value("pct_start", pct_start)
   require(concrete_float(pct) is None or 0 < pct < 1, "pct_start", pct, "in (0, 1)")
@@ -312,7 +312,7 @@ def with_momentum(scheduler: Callable[..., Schedule], *args: Any,
                      "as the optimizer's).")
   base, high = _momentum_pair(a["base_momentum"], a["max_momentum"])
   if scheduler is CyclicLR:  # h(t) g(t) in [0, 1]: the learning rate's triangle and scale
-    unit = _cyclic.cyclic(0.0, peak_value=1.0, rise_steps=a["step_size_up"],
+    unit: Schedule = _cyclic.cyclic(0.0, peak_value=1.0, rise_steps=a["step_size_up"],
                           fall_steps=a["step_size_down"],
                           cycle_decay=0.5 if a["mode"] == "triangular2" else 1.0,
                           decay_rate=a["gamma"] if a["mode"] == "exp_range" else 1.0)
