@@ -146,7 +146,10 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
     decay_warmup: cap the decay early in training.
     debias: bias-correct the average.
     every: average every ``every`` updates; the pass over the average is skipped (``lax.cond``)
-      on the other steps, so its cost amortises over ``every`` steps.
+      on the other steps. Measured (``python -m benchmarks --only averaging``): on CPU
+      ``every=4`` costs 0.16-0.51x of ``every=1``'s extra time; on a GPU the branch itself costs
+      about 10 us a step, so it pays only for large models (0.47x at 50M parameters on an H200,
+      slower than ``every=1`` at 10M).
     start_step: first update that is averaged.
     accumulator_dtype: dtype of the average (float32 by default).
 
