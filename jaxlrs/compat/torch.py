@@ -46,16 +46,55 @@ def _gamma(gamma: Any) -> Any:
 
 @checked
 def StepLR(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:  # noqa: N802
-  """``lr * gamma ** (k // step_size)`` (PyTorch ``StepLR``)."""
+  """PyTorch ``StepLR``: the learning rate decayed by ``gamma`` every ``step_size`` steps.
+
+  The value at step ``k`` is ``lr * gamma ** (k // step_size)``.
+
+  Args:
+    lr: the initial learning rate (PyTorch: the optimizer's).
+    step_size: the decay period in steps, positive.
+    gamma: the multiplicative decay, positive.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.step_decay`).
+
+  Raises:
+    TypeError: a non-number ``lr``/``gamma`` or a non-int ``step_size``.
+    ValueError: a non-finite ``lr``/``gamma``, ``step_size <= 0`` or ``gamma <= 0``.
+
+  Example:
+    >>> s = StepLR(1.0, step_size=10, gamma=0.5)
+    >>> s(9), s(10), s(25)
+    (Array(1., dtype=float32), Array(0.5, dtype=float32), Array(0.25, dtype=float32))
+  """
   return _decays.step_decay(lr, period_steps=positive_steps("step_size", step_size),
                             decay_rate=_gamma(gamma))
 
 
 @checked
 def MultiStepLR(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:  # noqa: N802
-  """``lr * gamma ** bisect_right(milestones, k)`` (PyTorch ``MultiStepLR``).
+  """PyTorch ``MultiStepLR``: the learning rate decayed by ``gamma`` at each milestone.
 
-  As in PyTorch, a milestone listed twice multiplies by ``gamma`` twice.
+  The value at step ``k`` is ``lr * gamma ** bisect_right(sorted(milestones), k)``. As in
+  PyTorch, a milestone listed twice multiplies by ``gamma`` twice.
+
+  Args:
+    lr: the initial learning rate (PyTorch: the optimizer's).
+    milestones: the steps at which ``gamma`` applies, in any order, non-empty.
+    gamma: the multiplicative decay.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.multistep`, or a :func:`jaxlrs.piecewise_constant` when a
+    milestone repeats).
+
+  Raises:
+    TypeError: a non-number ``lr``/``gamma`` or a non-int milestone.
+    ValueError: a non-finite ``lr``/``gamma``, empty ``milestones`` or a negative milestone.
+
+  Example:
+    >>> s = MultiStepLR(1.0, milestones=[10, 20, 20], gamma=0.5)
+    >>> s(9), s(10), s(20)
+    (Array(1., dtype=float32), Array(0.5, dtype=float32), Array(0.125, dtype=float32))
   """
   counts = collections.Counter(
       check_steps(f"milestones[{i}]", m) for i, m in enumerate(milestones))
@@ -73,7 +112,26 @@ def MultiStepLR(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Sch
 
 @checked
 def ConstantLR(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:  # noqa: N802
-  """``lr * factor`` for ``k < total_iters``, then ``lr`` (PyTorch ``ConstantLR``)."""
+  """PyTorch ``ConstantLR``: ``lr * factor`` for ``k < total_iters``, then ``lr``.
+
+  Args:
+    lr: the learning rate after ``total_iters`` (PyTorch: the optimizer's).
+    factor: the multiplier of the first ``total_iters`` steps, in ``[0, 1]``.
+    total_iters: how many steps use ``lr * factor``; 0 gives a constant ``lr``.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.piecewise_constant`, or :func:`jaxlrs.constant`).
+
+  Raises:
+    TypeError: a non-number ``lr``/``factor`` or a non-int ``total_iters``.
+    ValueError: a non-finite ``lr``/``factor``, ``factor`` outside ``[0, 1]`` or
+      ``total_iters < 0``.
+
+  Example:
+    >>> s = ConstantLR(1.0, factor=0.5, total_iters=4)
+    >>> s(3), s(4)
+    (Array(0.5, dtype=float32), Array(1., dtype=float32))
+  """
   factor = check_value("factor", factor)
   require(0 <= factor <= 1, "factor", factor, "in [0, 1] (as PyTorch)")
   total_iters = check_steps("total_iters", total_iters)
@@ -86,7 +144,30 @@ def ConstantLR(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Sche
 @checked
 def LinearLR(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # noqa: N802
              total_iters: int = 5) -> Schedule:
-  """``lr`` times a factor moving linearly from ``start_factor`` to ``end_factor`` (``LinearLR``)."""
+  """PyTorch ``LinearLR``: ``lr`` times a factor moving linearly from ``start_factor`` to ``end_factor``.
+
+  The value at step ``k`` is ``lr * (start_factor + (end_factor - start_factor) *
+  min(k, total_iters) / total_iters)``.
+
+  Args:
+    lr: the base learning rate (PyTorch: the optimizer's).
+    start_factor: the factor at step 0, in ``(0, 1]``.
+    end_factor: the factor from ``total_iters`` on, in ``[0, 1]``.
+    total_iters: the length of the ramp in steps, positive.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.linear`).
+
+  Raises:
+    TypeError: a non-number ``lr`` or factor, or a non-int ``total_iters``.
+    ValueError: a non-finite ``lr`` or factor, a factor out of its range or
+      ``total_iters <= 0``.
+
+  Example:
+    >>> s = LinearLR(1.0, start_factor=0.5, end_factor=1.0, total_iters=10)
+    >>> s(0), s(5), s(20)
+    (Array(0.5, dtype=float32), Array(0.75, dtype=float32), Array(1., dtype=float32))
+  """
   start_factor = check_value("start_factor", start_factor)
   end_factor = check_value("end_factor", end_factor)
   require(0 < start_factor <= 1, "start_factor", start_factor, "in (0, 1] (as PyTorch)")
@@ -97,22 +178,76 @@ def LinearLR(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, 
 
 @checked
 def ExponentialLR(lr: float, gamma: float) -> Schedule:  # noqa: N802
-  """``lr * gamma ** k`` (PyTorch ``ExponentialLR``)."""
+  """PyTorch ``ExponentialLR``: ``lr * gamma ** k`` at step ``k``.
+
+  Args:
+    lr: the initial learning rate (PyTorch: the optimizer's).
+    gamma: the decay per step, positive.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.exponential` with ``period_steps=1``).
+
+  Raises:
+    TypeError: a non-number ``lr``/``gamma``.
+    ValueError: a non-finite ``lr``/``gamma`` or ``gamma <= 0``.
+
+  Example:
+    >>> ExponentialLR(1.0, gamma=0.5)(3)
+    Array(0.125, dtype=float32)
+  """
   return _decays.exponential(lr, decay_rate=_gamma(gamma), period_steps=1)
 
 
 @checked
 def PolynomialLR(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:  # noqa: N802
-  """``lr * (1 - min(k, total_iters) / total_iters) ** power`` (PyTorch ``PolynomialLR``)."""
+  """PyTorch ``PolynomialLR``: a polynomial decay from ``lr`` to 0 over ``total_iters`` steps.
+
+  The value at step ``k`` is ``lr * (1 - min(k, total_iters) / total_iters) ** power``.
+
+  Args:
+    lr: the initial learning rate (PyTorch: the optimizer's).
+    total_iters: the length of the decay in steps, positive.
+    power: the exponent.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.polynomial` ending at 0).
+
+  Raises:
+    TypeError: a non-number ``lr``/``power`` or a non-int ``total_iters``.
+    ValueError: a non-finite ``lr``/``power``, ``total_iters <= 0`` or a ``power`` that
+      :func:`jaxlrs.polynomial` rejects (negative).
+
+  Example:
+    >>> PolynomialLR(1.0, total_iters=10, power=2.0)(5)
+    Array(0.25, dtype=float32)
+  """
   total_iters = positive_steps("total_iters", total_iters)
   return _shapes.polynomial(lr, end_value=0.0, total_steps=total_iters, power=power)
 
 
 @checked
 def CosineAnnealingLR(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N802,N803
-  """``eta_min + (lr - eta_min)(1 + cos(pi k / T_max)) / 2`` (PyTorch ``CosineAnnealingLR``).
+  """PyTorch ``CosineAnnealingLR``: a half cosine from ``lr`` down to ``eta_min``.
 
-  Past ``T_max`` the value stays at ``eta_min``; PyTorch's keeps following the cosine back up.
+  The value at step ``k`` is ``eta_min + (lr - eta_min)(1 + cos(pi k / T_max)) / 2``. Past
+  ``T_max`` the value stays at ``eta_min``; PyTorch's keeps following the cosine back up.
+
+  Args:
+    lr: the initial learning rate (PyTorch: the optimizer's).
+    T_max: the length of the half cosine in steps, positive.
+    eta_min: the final learning rate.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.cosine`).
+
+  Raises:
+    TypeError: a non-number ``lr``/``eta_min`` or a non-int ``T_max``.
+    ValueError: a non-finite ``lr``/``eta_min`` or ``T_max <= 0``.
+
+  Example:
+    >>> s = CosineAnnealingLR(1.0, T_max=10, eta_min=0.1)
+    >>> [round(float(s(k)), 6) for k in (5, 10, 15)]
+    [0.55, 0.1, 0.1]
   """
   return _shapes.cosine(lr, total_steps=positive_steps("T_max", T_max), end_value=eta_min)
 
@@ -120,7 +255,29 @@ def CosineAnnealingLR(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule: 
 @checked
 def CosineAnnealingWarmRestarts(lr: float, T_0: int, T_mult: int = 1,  # noqa: N802,N803
                                 eta_min: float = 0.0) -> Schedule:
-  """SGDR restarts every ``T_0 * T_mult**i`` steps (PyTorch ``CosineAnnealingWarmRestarts``)."""
+  """PyTorch ``CosineAnnealingWarmRestarts``: SGDR cosine cycles restarting at ``lr``.
+
+  Cycle ``i`` lasts ``T_0 * T_mult**i`` steps and runs ``eta_min + (lr - eta_min)(1 +
+  cos(pi t / T_i)) / 2`` with ``t`` the step within the cycle.
+
+  Args:
+    lr: the learning rate at the start of every cycle (PyTorch: the optimizer's).
+    T_0: the first cycle's length in steps, positive.
+    T_mult: the growth factor of the cycle length, an int ``>= 1``.
+    eta_min: the learning rate at the end of every cycle.
+
+  Returns:
+    The schedule (a :func:`jaxlrs.cosine_restarts`).
+
+  Raises:
+    TypeError: a non-number ``lr``/``eta_min`` or a non-int ``T_0``/``T_mult``.
+    ValueError: a non-finite ``lr``/``eta_min``, ``T_0 <= 0`` or ``T_mult < 1``.
+
+  Example:
+    >>> s = CosineAnnealingWarmRestarts(1.0, T_0=10, T_mult=2)
+    >>> [round(float(s(k)), 6) for k in (5, 10, 20)]
+    [0.5, 1.0, 0.5]
+  """
   T_mult = check_steps("T_mult", T_mult)  # noqa: N806
   require(T_mult >= 1, "T_mult", T_mult, "an integer >= 1 (as PyTorch)")
   T_0 = positive_steps("T_0", T_0)  # noqa: N806
@@ -323,5 +480,29 @@ def with_momentum(scheduler: Callable[..., Schedule], *args: Any,
 
 
 def SequentialLR(schedulers: Sequence[Any], milestones: Sequence[int]) -> Schedule:  # noqa: N802
-  """Schedulers one after another; each restarts from its own step 0 at its milestone."""
+  """PyTorch ``SequentialLR``: schedulers one after another, each from its own step 0.
+
+  Before ``milestones[0]`` the value is ``schedulers[0](k)``; from ``milestones[i]`` on it is
+  ``schedulers[i + 1](k - milestones[i])``.
+
+  Args:
+    schedulers: the schedules (any jaxlrs schedules or callables of the step), one more than
+      ``milestones``.
+    milestones: the increasing steps at which the next scheduler starts.
+
+  Returns:
+    The joined schedule (a :func:`jaxlrs.join`).
+
+  Raises:
+    TypeError: a non-int milestone or a scheduler that is not a schedule or callable.
+    ValueError: no schedulers, not one milestone fewer than schedulers, or milestones that are
+      negative or not strictly increasing (the checks of :func:`jaxlrs.join`, whose messages
+      name ``schedules`` and ``boundaries``).
+
+  Example:
+    >>> s = SequentialLR([LinearLR(1.0, start_factor=0.1, total_iters=5),
+    ...                   ExponentialLR(1.0, gamma=0.5)], milestones=[5])
+    >>> s(0), s(5), s(7)
+    (Array(0.1, dtype=float32), Array(1., dtype=float32), Array(0.25, dtype=float32))
+  """
   return _join.join(schedulers, boundaries=milestones)
