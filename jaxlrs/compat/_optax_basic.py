@@ -29,6 +29,16 @@ def _begin(schedule: Schedule, transition_begin: Any) -> Schedule:
 def constant_schedule(value: float) -> Schedule:
   """optax ``constant_schedule``: ``value`` at every step.
 
+  Args:
+    value: the constant.
+
+  Returns:
+    A :func:`jaxlrs.constant`.
+
+  Raises:
+    TypeError: ``value`` is not a real number (a bool, a string, None).
+    ValueError: ``value`` is concrete and not finite.
+
   Example:
     >>> constant_schedule(0.1)(7)
     Array(0.1, dtype=float32)
@@ -43,7 +53,8 @@ def polynomial_schedule(init_value: float, end_value: float, power: float,
   ``B + T``; ``I`` before, ``E`` after.
 
   Args:
-    init_value, end_value: ``I`` and ``E``.
+    init_value: ``I``, the value up to ``transition_begin``.
+    end_value: ``E``, the value from ``transition_begin + transition_steps`` on.
     power: the exponent, ``>= 0``.
     transition_steps: ``T``, positive (optax: a constant ``init_value`` otherwise).
     transition_begin: ``B``, non-negative (optax clips a negative one to 0).
@@ -52,7 +63,9 @@ def polynomial_schedule(init_value: float, end_value: float, power: float,
     A :func:`jaxlrs.polynomial`, shifted by ``transition_begin``.
 
   Raises:
-    ValueError: ``transition_steps <= 0``, ``transition_begin < 0``, ``power < 0``.
+    TypeError: a non-number value or a non-int step count.
+    ValueError: a non-finite value, ``transition_steps <= 0``, ``transition_begin < 0``,
+      ``power < 0``.
 
   Example:
     >>> polynomial_schedule(1.0, 0.0, power=2, transition_steps=10, transition_begin=5)(10)
@@ -70,8 +83,19 @@ def linear_schedule(init_value: float, end_value: float, transition_steps: int,
                     transition_begin: int = 0) -> Schedule:
   """optax ``linear_schedule``: ``I + (E - I)(t - B) / T`` between ``B`` and ``B + T``.
 
+  Args:
+    init_value: ``I``, the value up to ``transition_begin``.
+    end_value: ``E``, the value from ``transition_begin + transition_steps`` on.
+    transition_steps: ``T``, positive (optax: a constant ``init_value`` otherwise).
+    transition_begin: ``B``, non-negative (optax clips a negative one to 0).
+
+  Returns:
+    A :func:`jaxlrs.linear`, shifted by ``transition_begin``.
+
   Raises:
-    ValueError: ``transition_steps <= 0`` or ``transition_begin < 0`` (optax accepts both).
+    TypeError: a non-number value or a non-int step count.
+    ValueError: a non-finite value, ``transition_steps <= 0`` or ``transition_begin < 0``
+      (optax accepts both).
 
   Example:
     >>> linear_schedule(1.0, 0.0, transition_steps=10)(5)
@@ -108,8 +132,17 @@ def piecewise_constant_schedule(init_value: float,
                                 boundaries_and_scales: dict | None = None) -> Schedule:
   """optax ``piecewise_constant_schedule``: ``init_value`` times every scale whose step is ``<= t``.
 
+  Args:
+    init_value: the value before the first boundary.
+    boundaries_and_scales: ``{step: scale}``; from ``step`` on the value is multiplied by
+      ``scale`` (scales accumulate). None or empty: a constant ``init_value``.
+
+  Returns:
+    A :func:`jaxlrs.join` of constants (a :func:`jaxlrs.constant` without boundaries).
+
   Raises:
-    ValueError: a negative scale (as optax) or boundary. TypeError: a non-int boundary.
+    ValueError: a non-finite ``init_value`` or scale, a negative scale (as optax) or boundary.
+    TypeError: ``boundaries_and_scales`` not a dict, a non-int boundary or a non-number value.
 
   Example:
     >>> s = piecewise_constant_schedule(1.0, {10: 0.1, 20: 0.5})
@@ -130,9 +163,21 @@ def exponential_decay(init_value: float, transition_steps: int, decay_rate: floa
   """optax ``exponential_decay``: ``I r^((t - B) / T)`` after ``B`` (``floor`` if ``staircase``),
   bounded by ``end_value`` (from below when ``r < 1``, from above otherwise), ``I`` before ``B``.
 
+  Args:
+    init_value: ``I``, the value up to ``transition_begin``.
+    transition_steps: ``T``, the steps per factor of ``decay_rate``, positive.
+    decay_rate: ``r``, positive.
+    transition_begin: ``B``, non-negative.
+    staircase: decay in whole periods (``floor((t - B) / T)``) instead of continuously.
+    end_value: the bound of the decay, or None for none.
+
+  Returns:
+    A :func:`jaxlrs.exponential`, shifted by ``transition_begin``.
+
   Raises:
-    ValueError: ``transition_steps <= 0``, ``decay_rate <= 0`` (optax: a constant at 0, NaN
-      below), ``transition_begin < 0``.
+    ValueError: a non-finite value, ``transition_steps <= 0``, ``decay_rate <= 0`` (optax: a
+      constant at 0, NaN below), ``transition_begin < 0``.
+    TypeError: a non-number value, a non-int step count or a non-bool ``staircase``.
 
   Example:
     >>> exponential_decay(1.0, transition_steps=10, decay_rate=0.5)(20)
@@ -156,9 +201,19 @@ def cosine_decay_schedule(init_value: float, decay_steps: int, alpha: float = 0.
   """optax ``cosine_decay_schedule``: ``I((1 - alpha) c^exponent + alpha)``, ``c = (1 +
   cos(pi min(t, T) / T)) / 2``.
 
+  Args:
+    init_value: ``I``, the value at step 0.
+    decay_steps: ``T``, the length of the decay, positive.
+    alpha: the final value as a fraction of ``init_value``, in ``[0, 1]``.
+    exponent: the power applied to the cosine factor ``c``, positive.
+
+  Returns:
+    A :func:`jaxlrs.cosine` from ``I`` to ``alpha I``.
+
   Raises:
-    ValueError: ``decay_steps <= 0`` (as optax), ``alpha`` outside ``[0, 1]`` (optax lets the
-      schedule rise), ``exponent <= 0``.
+    ValueError: a non-finite value, ``decay_steps <= 0`` (as optax), ``alpha`` outside
+      ``[0, 1]`` (optax lets the schedule rise), ``exponent <= 0``.
+    TypeError: a non-number value or a non-int ``decay_steps``.
 
   Example:
     >>> cosine_decay_schedule(1.0, decay_steps=100, alpha=0.1)(100)
