@@ -17,8 +17,19 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: float,
   The value moves from ``v_i`` at step ``b_i`` to ``v_{i+1} = v_i s_{i+1}`` at ``b_{i+1}``
   (``b_0 = 0``), linearly or along a half cosine; after the last boundary it holds.
 
+  Args:
+    interpolate_type: ``"linear"`` or ``"cosine"``.
+    init_value: ``v_0``, the value at step 0.
+    boundaries_and_scales: ``{b_i: s_i}``; the value reaches ``v_i = v_{i-1} s_i`` at step
+      ``b_i``. None or empty: a constant ``init_value``.
+
+  Returns:
+    A :func:`jaxlrs.join` of :func:`jaxlrs.anneal` pieces and a final constant.
+
   Raises:
-    ValueError: unknown ``interpolate_type`` or negative scale (as optax), negative boundary.
+    ValueError: unknown ``interpolate_type`` or negative scale (as optax), negative boundary,
+      non-finite ``init_value`` or scale.
+    TypeError: ``boundaries_and_scales`` not a dict, a non-int boundary or a non-number value.
 
   Example:
     >>> s = piecewise_interpolate_schedule("linear", 1.0, {4: 0.1, 8: 0.01})
@@ -63,9 +74,23 @@ def linear_onecycle_schedule(transition_steps: int, peak_value: float, pct_start
   ``int(pct_start T)``, back to ``peak/div`` at ``int(pct_final T)``, down to
   ``peak/div/final_div_factor`` at ``T``.
 
+  Args:
+    transition_steps: ``T``, the cycle length, positive.
+    peak_value: the peak learning rate.
+    pct_start: the fraction of ``T`` spent rising, in ``[0, 1]``.
+    pct_final: the fraction of ``T`` at which the fall back to ``peak/div`` ends, in
+      ``[pct_start, 1]``.
+    div_factor: the initial value is ``peak_value / div_factor``, positive.
+    final_div_factor: the final value is ``peak_value / div_factor / final_div_factor``,
+      positive.
+
+  Returns:
+    A :func:`piecewise_interpolate_schedule` (linear).
+
   Raises:
     ValueError: ``transition_steps <= 0`` (as optax), fractions outside ``[0, 1]`` or
-      ``pct_final < pct_start``, non-positive divisors.
+      ``pct_final < pct_start``, non-positive divisors, non-finite values.
+    TypeError: a non-int ``transition_steps`` or a non-number value (a bool fraction too).
 
   Example:
     >>> s = linear_onecycle_schedule(100, 1.0)
@@ -87,9 +112,21 @@ def cosine_onecycle_schedule(transition_steps: int, peak_value: float, pct_start
   ``int(pct_start T)`` and down to ``peak/(div final_div_factor)`` at ``T`` (PyTorch's
   ``OneCycleLR`` ends its phases one step earlier: see :func:`jaxlrs.one_cycle`).
 
+  Args:
+    transition_steps: ``T``, the cycle length, positive.
+    peak_value: the peak learning rate.
+    pct_start: the fraction of ``T`` spent rising, in ``[0, 1]``.
+    div_factor: the initial value is ``peak_value / div_factor``, positive.
+    final_div_factor: the final value is ``peak_value / (div_factor * final_div_factor)``,
+      positive.
+
+  Returns:
+    A :func:`piecewise_interpolate_schedule` (cosine).
+
   Raises:
     ValueError: ``transition_steps <= 0`` (as optax), ``pct_start`` outside ``[0, 1]``,
-      non-positive divisors.
+      non-positive divisors, non-finite values.
+    TypeError: a non-int ``transition_steps`` or a non-number value (a bool fraction too).
 
   Example:
     >>> cosine_onecycle_schedule(100, 1.0)(30)
@@ -105,8 +142,18 @@ def cosine_onecycle_schedule(transition_steps: int, peak_value: float, pct_start
 def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps: int) -> Schedule:
   """optax ``warmup_constant_schedule``: linear from ``init_value`` to ``peak_value``, then held.
 
+  Args:
+    init_value: the value at step 0.
+    peak_value: the value from ``warmup_steps`` on.
+    warmup_steps: the warmup length, positive.
+
+  Returns:
+    A :func:`jaxlrs.linear` from ``init_value`` to ``peak_value``.
+
   Raises:
-    ValueError: ``warmup_steps <= 0`` (optax then holds ``init_value`` forever).
+    ValueError: ``warmup_steps <= 0`` (optax then holds ``init_value`` forever), non-finite
+      values.
+    TypeError: a non-int ``warmup_steps`` or a non-number value.
 
   Example:
     >>> warmup_constant_schedule(0.0, 1.0, warmup_steps=10)(5)
@@ -133,9 +180,22 @@ def warmup_cosine_decay_schedule(init_value: float, peak_value: float, warmup_st
   """optax ``warmup_cosine_decay_schedule``: linear warmup to ``peak_value`` over
   ``warmup_steps``, cosine decay to ``end_value`` at ``decay_steps`` (warmup included).
 
+  Args:
+    init_value: the value at step 0, where the linear warmup starts.
+    peak_value: the value at the end of the warmup.
+    warmup_steps: the warmup length, non-negative (0: no warmup).
+    decay_steps: the total length (warmup included), ``> warmup_steps``.
+    end_value: the value at ``decay_steps`` and after (0 when ``peak_value`` is 0, as optax).
+    exponent: the power applied to the cosine factor, positive.
+
+  Returns:
+    A :func:`jaxlrs.join` of a linear warmup and a :func:`jaxlrs.cosine` (the cosine alone
+    without warmup).
+
   Raises:
     ValueError: ``decay_steps <= warmup_steps`` (as optax), negative ``warmup_steps``,
-      ``exponent <= 0``.
+      ``exponent <= 0``, non-finite values.
+    TypeError: a non-int step count or a non-number value.
 
   Example:
     >>> s = warmup_cosine_decay_schedule(0.0, 1.0, warmup_steps=10, decay_steps=110)
@@ -160,8 +220,23 @@ def warmup_exponential_decay_schedule(init_value: float, peak_value: float, warm
                                       end_value: float | None = None) -> Schedule:
   """optax ``warmup_exponential_decay_schedule``: linear warmup, then :func:`exponential_decay`.
 
+  Args:
+    init_value: the value at step 0, where the linear warmup starts.
+    peak_value: the value at the end of the warmup.
+    warmup_steps: the warmup length, non-negative (0: no warmup).
+    transition_steps: the steps per factor of ``decay_rate`` after the warmup, positive.
+    decay_rate: the decay factor, positive.
+    transition_begin: steps after the warmup before the decay starts, non-negative.
+    staircase: decay in whole periods instead of continuously.
+    end_value: the bound of the decay, or None for none.
+
+  Returns:
+    A :func:`jaxlrs.join` of a linear warmup and an :func:`exponential_decay` (the decay
+    alone without warmup).
+
   Raises:
     ValueError: as :func:`exponential_decay`, and a negative ``warmup_steps``.
+    TypeError: as :func:`exponential_decay`, and a non-int ``warmup_steps``.
 
   Example:
     >>> warmup_exponential_decay_schedule(0.0, 1.0, 10, transition_steps=10, decay_rate=0.5)(30)
@@ -180,8 +255,16 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict]) -> Schedule:
   Each dict holds one piece's arguments; piece ``i`` starts after the ``decay_steps`` of the
   ones before it. The join costs the same for any number of pieces.
 
+  Args:
+    cosine_kwargs: an iterable of dicts, each the keyword arguments of one
+      :func:`warmup_cosine_decay_schedule` (``decay_steps`` required).
+
+  Returns:
+    A :func:`jaxlrs.join` of the pieces (the piece itself when there is one).
+
   Raises:
-    ValueError: no pieces, and any piece's errors. TypeError: an unknown key.
+    ValueError: no pieces, and any piece's errors.
+    TypeError: an unknown or missing key, and any piece's errors.
 
   Example:
     >>> piece = dict(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=20)
@@ -203,9 +286,19 @@ def join_schedules(schedules: Sequence[Any], boundaries: Sequence[int]) -> Sched
   """optax ``join_schedules``: at ``step == boundaries[i]`` schedule ``i + 1`` takes over and
   sees ``step - boundaries[i]``; a :func:`jaxlrs.join` (optax callables are accepted).
 
+  Args:
+    schedules: the schedules (jaxlrs schedules or callables of the step), one more than
+      ``boundaries``.
+    boundaries: the strictly increasing, non-negative steps at which the next one takes over.
+
+  Returns:
+    A :func:`jaxlrs.join`.
+
   Raises:
     ValueError: boundaries not strictly increasing or negative, or not one fewer than
       ``schedules`` (optax accepts these silently).
+    TypeError: a non-int boundary, or an entry of ``schedules`` that is not a schedule or a
+      callable of the step.
 
   Example:
     >>> from jaxlrs.compat.optax import constant_schedule, linear_schedule
