@@ -16,9 +16,21 @@ _PRESET_HEAD = "preset"
 class Depth(int):
   """A parameter's depth (an ``int``) that also carries what the map knows about it.
 
-  ``num_layers`` is the map's number of blocks ``L``, ``role`` one of ``"embedding"`` (depth 0),
-  ``"block"``, ``"head"`` (``L + 1``) or ``"fixed"`` (an int rule), and ``source`` the rule that
-  set it. It compares, hashes and prints as its int value.
+  :func:`depth_map` makes these; it compares, hashes and prints as its int value, and keeps
+  its arguments as the attributes of the same names.
+
+  Args:
+    value: the depth: 0 for the embeddings, ``1..L`` for the blocks, ``L + 1`` for the head.
+    num_layers: the map's number of blocks ``L``.
+    role: ``"embedding"`` (depth 0), ``"block"``, ``"head"`` (``L + 1``) or ``"fixed"`` (an
+      int rule).
+    source: the rule that set it, for messages.
+
+  Example:
+    >>> d = jaxlrs.layerwise.depth_map({"embed": 0, "layers": [0, 0, 0]}, preset="nnx")
+    >>> top = d["layers"][2]
+    >>> top, top.role, top.num_layers, top == 3
+    (3, 'block', 3, True)
   """
 
   num_layers: int
@@ -215,7 +227,23 @@ def depth_map(params: Any, preset: str | None = None, rules: Any = None, *,
 
 
 class DepthCheck(NamedTuple):
-  """What :func:`check_depths` found: read ``ok``, or print it."""
+  """What :func:`check_depths` found: read ``ok``, or print it.
+
+  ``ok`` is True when nothing needs a look: no unmatched parameter, no fallback, no unused rule.
+
+  Attributes:
+    depths: ``{path: Depth}`` for the matched parameters.
+    unmatched: the paths no rule matched (:func:`depth_map` raises on them).
+    fallbacks: ``(path, depth, source)`` for the depths set by ``default=`` or by a rule marked
+      ``fallback``.
+    unused_rules: your rules (and head patterns) that matched nothing: typos?
+
+  Example:
+    >>> c = jaxlrs.layerwise.check_depths({"embed": 0, "blocks": [0, 0], "extra": 0},
+    ...                                   preset="nnx", default="head")
+    >>> c.ok, c.unmatched, c.fallbacks
+    (False, [], [('extra', 3, 'default')])
+  """
 
   depths: dict  # path -> Depth, for the matched parameters
   unmatched: list  # paths no rule matched (depth_map raises on them)

@@ -28,6 +28,12 @@ class Rule(NamedTuple):
   ``fallback`` marks a guess from a name alone: :func:`check_depths` lists what it matched.
   Plain ``(match, depth)`` tuples work wherever a rule is taken.
 
+  Attributes:
+    match: a regular expression searched in the path, or a callable of the path.
+    depth: an int, ``"embedding"``, ``"block"``, ``"first"``, ``"last"``, ``"head"`` or a
+      ``(role, group)`` pair, as above.
+    fallback: whether the rule is a guess from a name alone (default False).
+
   Example:
     >>> rules = [jaxlrs.layerwise.Rule(r"^enc/(\\d+)/", "block"),
     ...          jaxlrs.layerwise.Rule(r"^dec/(\\d+)/", ("block", 1))]

@@ -69,7 +69,20 @@ def _leaf_lr(schedule: Any, m: float) -> Any:
 
 
 class ScaleByLeafLRState(NamedTuple):
-  """State of :func:`scale_by_leaf_lr`: the update count and the rates of the next update."""
+  """State of :func:`scale_by_leaf_lr`: the update count and the rates of the next update.
+
+  Attributes:
+    count: the number of updates done (int32).
+    learning_rate: the schedule's value for update ``count`` (float32).
+    learning_rates: one float32 scalar per distinct multiplier, in increasing order of the
+      multiplier, for update ``count`` (the schedule's value times that multiplier).
+
+  Example:
+    >>> tx = jaxlrs.layerwise.scale_by_leaf_lr(0.1, {"a": 0.5, "b": None})
+    >>> tx.init({"a": jnp.ones(1), "b": jnp.ones(1)})
+    ScaleByLeafLRState(count=Array(0, dtype=int32), learning_rate=Array(0.1, dtype=float32),
+                       learning_rates=(Array(0., dtype=float32), Array(0.05, dtype=float32)))
+  """
 
   count: jax.Array  # type: ignore[assignment]  # int32; shadows tuple.count
   learning_rate: jax.Array  # the schedule's value for update ``count`` (float32)
