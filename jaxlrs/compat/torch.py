@@ -319,12 +319,17 @@ def CyclicLR(base_lr: float, max_lr: float, step_size_up: int = 2000,  # noqa: N
   with a custom ``scale_fn`` in PyTorch; it is checked and otherwise unused.
 
   Args:
-    base_lr, max_lr: the cycle's bounds (``max_lr >= base_lr``).
-    step_size_up, step_size_down, mode, gamma: as PyTorch.
+    base_lr: the cycle's lower bound.
+    max_lr: the cycle's upper bound, ``>= base_lr``.
+    step_size_up: the steps of the rise, positive.
+    step_size_down: the steps of the fall, non-negative (None: ``step_size_up``).
+    mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
+    gamma: the per-step amplitude factor of ``exp_range``, in ``(0, 1]``.
     scale_fn: not supported (must be None).
     scale_mode: ``"cycle"`` or ``"iterations"``.
-    cycle_momentum, base_momentum, max_momentum: PyTorch's momentum cycling (see
-      :func:`with_momentum`), momenta in ``[0, 1]`` with ``base_momentum <= max_momentum``.
+    cycle_momentum: whether PyTorch cycles the momentum (see :func:`with_momentum`).
+    base_momentum: the momentum at the learning rate's peak, in ``[0, 1]``.
+    max_momentum: the momentum at ``base_lr``, in ``[base_momentum, 1]``.
 
   Returns:
     The learning-rate schedule (a :func:`jaxlrs.cyclic`).
@@ -377,9 +382,17 @@ def OneCycleLR(max_lr: float, total_steps: int | None = None, epochs: int | None
 
   Args:
     max_lr: the peak learning rate.
-    total_steps, epochs, steps_per_epoch: the cycle length (``total_steps`` wins).
-    pct_start, anneal_strategy, div_factor, final_div_factor, three_phase: as PyTorch.
-    cycle_momentum, base_momentum, max_momentum: momentum cycling (see :func:`with_momentum`).
+    total_steps: the cycle length in steps (wins over ``epochs * steps_per_epoch``).
+    epochs: the number of epochs, when ``total_steps`` is None.
+    steps_per_epoch: the steps per epoch, when ``total_steps`` is None.
+    pct_start: the fraction of the cycle spent rising, in ``(0, 1)``.
+    anneal_strategy: ``"cos"`` or ``"linear"``.
+    cycle_momentum: whether PyTorch cycles the momentum (see :func:`with_momentum`).
+    base_momentum: the momentum at the peak, in ``[0, 1]``.
+    max_momentum: the momentum at the start and end, in ``[base_momentum, 1]``.
+    div_factor: the initial learning rate is ``max_lr / div_factor``, positive.
+    final_div_factor: the final one is ``max_lr / div_factor / final_div_factor``, positive.
+    three_phase: rise, fall back to the initial value symmetrically, then anneal to the final.
 
   Returns:
     The learning-rate schedule (a :func:`jaxlrs.one_cycle`).
@@ -445,7 +458,8 @@ def with_momentum(scheduler: Callable[..., Schedule], *args: Any,
 
   Args:
     scheduler: :func:`CyclicLR` or :func:`OneCycleLR`.
-    *args, **kwargs: that scheduler's arguments.
+    *args: that scheduler's positional arguments.
+    **kwargs: that scheduler's keyword arguments.
 
   Returns:
     ``(lr_schedule, momentum_schedule)``.
