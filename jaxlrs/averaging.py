@@ -64,6 +64,21 @@ def _check_every(every: Any, start_step: Any) -> tuple[int, int]:
   return every, start_step
 
 
+_ACCUMULATOR_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def _check_accumulator_dtype(accumulator_dtype: Any) -> Any:
+  """A float dtype in any spelling NumPy understands; an int or bool average would truncate."""
+  try:
+    dtype = None if accumulator_dtype is None else jnp.dtype(accumulator_dtype)
+  except TypeError:
+    dtype = None
+  if dtype is None or dtype.name not in _ACCUMULATOR_DTYPES:
+    raise TypeError(f"accumulator_dtype must be a float dtype ({', '.join(_ACCUMULATOR_DTYPES)}), "
+                    f"got {accumulator_dtype!r}.")
+  return dtype
+
+
 def split_fusion(tree: Any) -> Any:
   """An optimization barrier on XLA:CPU, the identity elsewhere (chosen when lowering).
 
@@ -151,7 +166,7 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
       about 10 us a step, so it pays only for large models (0.47x at 50M parameters on an H200,
       slower than ``every=1`` at 10M).
     start_step: first update that is averaged.
-    accumulator_dtype: dtype of the average (float32 by default).
+    accumulator_dtype: dtype of the average: float16, bfloat16, float32 (the default) or float64.
 
   Returns:
     An ``optax.GradientTransformationExtraArgs``; read the average with :func:`averaged_params`.
@@ -159,6 +174,7 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
   Raises:
     ValueError: ``decay`` outside ``[0, 1)``, ``every < 1``, negative ``start_step``; and, at
       update time, ``params`` not passed.
+    TypeError: ``accumulator_dtype`` not a float dtype.
 
   Example:
     >>> tx = jaxlrs.averaging.ema(optax.sgd(0.1), decay=0.9)
@@ -169,6 +185,7 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
     Array([0.01, 0.01], dtype=float32)
   """
   every, start_step = _check_every(every, start_step)
+  accumulator_dtype = _check_accumulator_dtype(accumulator_dtype)
   require(isinstance(decay_warmup, bool), "decay_warmup", decay_warmup, "a bool")
   require(isinstance(debias, bool), "debias", debias, "a bool")
   if callable(decay):  # a decay schedule is one more scheduled hyperparameter
@@ -207,7 +224,7 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
     optimizer: any Optax optimizer.
     start_step: the first update that is averaged (a non-negative int).
     every: average every ``every`` updates from ``start_step`` (a positive int).
-    accumulator_dtype: dtype of the average (float32 by default).
+    accumulator_dtype: dtype of the average: float16, bfloat16, float32 (the default) or float64.
 
   Returns:
     An ``optax.GradientTransformationExtraArgs`` whose state is an :class:`AveragingState`; its
@@ -215,6 +232,7 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
 
   Raises:
     ValueError: ``every < 1``, negative ``start_step``; ``params`` not passed to ``update``.
+    TypeError: ``accumulator_dtype`` not a float dtype.
 
   Example:
     >>> tx = jaxlrs.averaging.swa(optax.sgd(1.0), start_step=0)
@@ -227,6 +245,7 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
     Array(2., dtype=float32)
   """
   every, start_step = _check_every(every, start_step)
+  accumulator_dtype = _check_accumulator_dtype(accumulator_dtype)
 
   def weight(step, n, prod):
     nf = n.astype(jnp.float32)

@@ -143,6 +143,28 @@ def test_bad_arguments(call, exc, match):
     call()
 
 
+@pytest.mark.parametrize("wrapper", [averaging.ema, averaging.swa])
+@pytest.mark.parametrize("dtype", [jnp.int32, np.int8, "int32", bool, jnp.bool_, None, "c8",
+                                   "not a dtype", jnp.complex64, jnp.float8_e4m3fn, 3])
+def test_accumulator_dtype_must_be_a_float_dtype(wrapper, dtype):
+  with pytest.raises(TypeError, match="accumulator_dtype"):
+    wrapper(optax.sgd(0.1), accumulator_dtype=dtype)
+
+
+def test_accumulator_dtype_is_checked_with_a_decay_schedule():
+  with pytest.raises(TypeError, match="accumulator_dtype"):
+    averaging.ema(optax.sgd(0.1), decay=jaxlrs.constant(0.9), accumulator_dtype=jnp.int32)
+
+
+@pytest.mark.parametrize("dtype,want", [
+    ("float32", jnp.float32), ("f4", jnp.float32), (np.float16, jnp.float16), ("f2", jnp.float16),
+    ("bfloat16", jnp.bfloat16), (jnp.bfloat16, jnp.bfloat16), (np.dtype("float32"), jnp.float32)])
+def test_accumulator_dtype_accepts_any_spelling_of_a_float_dtype(dtype, want):
+  for wrapper in (averaging.ema, averaging.swa):
+    state = wrapper(optax.sgd(0.1), accumulator_dtype=dtype).init({"w": jnp.ones(2)})
+    assert averaging.averaged_params(state)["w"].dtype == want
+
+
 class Net(nnx.Module):
   def __init__(self, rngs):
     self.lin = nnx.Linear(3, 4, rngs=rngs)
