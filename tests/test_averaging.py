@@ -165,6 +165,43 @@ def test_accumulator_dtype_accepts_any_spelling_of_a_float_dtype(dtype, want):
     assert averaging.averaged_params(state)["w"].dtype == want
 
 
+def test_one_ema_per_multi_transform_label_gives_the_full_average():
+  # Each label's EMA, with its own decay and optimizer, computed by hand over its own parameters.
+  params = {"a": jnp.zeros(2), "b": jnp.zeros(2), "c": jnp.zeros(2)}
+  labels = {"a": "x", "b": "y", "c": "x"}
+  tx = optax.multi_transform({"x": averaging.ema(optax.sgd(0.1), decay=0.8),
+                              "y": averaging.ema(optax.sgd(0.3), decay=0.5, start_step=2)}, labels)
+  state = tx.init(params)
+  update = jax.jit(tx.update)
+  history = {k: [] for k in params}
+  for g in GRADS:
+    updates, state = update({k: jnp.asarray(g, jnp.float32) for k in params}, state, params)
+    params = optax.apply_updates(params, updates)
+    for k in params:
+      history[k].append(np.asarray(params[k], np.float64))
+  got = averaging.averaged_params(state)
+  assert set(got) == {"a", "b", "c"}
+  for k, decay, start in (("a", 0.8, 0), ("b", 0.5, 2), ("c", 0.8, 0)):
+    np.testing.assert_allclose(got[k], hand_ema(history[k], decay, start), rtol=1e-6, atol=1e-8)
+  assert not np.allclose(got["a"], got["b"])  # b's decay and lr differ: not a copy of a
+  like = averaging.averaged_params(state, like=jax.tree.map(lambda p: p.astype(jnp.bfloat16),
+                                                            params))
+  assert all(v.dtype == jnp.bfloat16 for v in like.values())
+
+
+def test_two_averages_of_the_same_parameter_are_an_error():
+  tx = optax.chain(averaging.ema(optax.sgd(0.1)), averaging.swa(optax.identity()))
+  state = tx.init({"w": jnp.zeros(2)})
+  with pytest.raises(ValueError, match=r"2 averaging states average the parameter \['w'\]"):
+    averaging.averaged_params(state)
+
+
+def test_averages_over_different_parameter_trees_are_an_error():
+  states = tuple(averaging.ema(optax.sgd(0.1)).init({k: jnp.zeros(2)}) for k in "vw")
+  with pytest.raises(ValueError, match="different parameter trees"):
+    averaging.averaged_params(states)
+
+
 class Net(nnx.Module):
   def __init__(self, rngs):
     self.lin = nnx.Linear(3, 4, rngs=rngs)
