@@ -64,6 +64,21 @@ def _check_every(every: Any, start_step: Any) -> tuple[int, int]:
   return every, start_step
 
 
+_ACCUMULATOR_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def _check_accumulator_dtype(accumulator_dtype: Any) -> Any:
+  """A float dtype in any spelling NumPy understands; an int or bool average would truncate."""
+  try:
+    dtype = None if accumulator_dtype is None else jnp.dtype(accumulator_dtype)
+  except TypeError:
+    dtype = None
+  if dtype is None or dtype.name not in _ACCUMULATOR_DTYPES:
+    raise TypeError(f"accumulator_dtype must be a float dtype ({', '.join(_ACCUMULATOR_DTYPES)}), "
+                    f"got {accumulator_dtype!r}.")
+  return dtype
+
+
 def split_fusion(tree: Any) -> Any:
   """An optimization barrier on XLA:CPU, the identity elsewhere (chosen when lowering).
 
@@ -151,7 +166,7 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
       about 10 us a step, so it pays only for large models (0.47x at 50M parameters on an H200,
       slower than ``every=1`` at 10M).
     start_step: first update that is averaged.
-    accumulator_dtype: dtype of the average (float32 by default).
+    accumulator_dtype: dtype of the average: float16, bfloat16, float32 (the default) or float64.
 
   Returns:
     An ``optax.GradientTransformationExtraArgs``; read the average with :func:`averaged_params`.
@@ -159,6 +174,7 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
   Raises:
     ValueError: ``decay`` outside ``[0, 1)``, ``every < 1``, negative ``start_step``; and, at
       update time, ``params`` not passed.
+    TypeError: ``accumulator_dtype`` not a float dtype.
 
   Example:
     >>> tx = jaxlrs.averaging.ema(optax.sgd(0.1), decay=0.9)
@@ -169,6 +185,7 @@ def ema(optimizer: optax.GradientTransformation, decay: float | Callable[[Any], 
     Array([0.01, 0.01], dtype=float32)
   """
   every, start_step = _check_every(every, start_step)
+  accumulator_dtype = _check_accumulator_dtype(accumulator_dtype)
   require(isinstance(decay_warmup, bool), "decay_warmup", decay_warmup, "a bool")
   require(isinstance(debias, bool), "debias", debias, "a bool")
   if callable(decay):  # a decay schedule is one more scheduled hyperparameter
@@ -207,7 +224,7 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
     optimizer: any Optax optimizer.
     start_step: the first update that is averaged (a non-negative int).
     every: average every ``every`` updates from ``start_step`` (a positive int).
-    accumulator_dtype: dtype of the average (float32 by default).
+    accumulator_dtype: dtype of the average: float16, bfloat16, float32 (the default) or float64.
 
   Returns:
     An ``optax.GradientTransformationExtraArgs`` whose state is an :class:`AveragingState`; its
@@ -215,6 +232,7 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
 
   Raises:
     ValueError: ``every < 1``, negative ``start_step``; ``params`` not passed to ``update``.
+    TypeError: ``accumulator_dtype`` not a float dtype.
 
   Example:
     >>> tx = jaxlrs.averaging.swa(optax.sgd(1.0), start_step=0)
@@ -227,6 +245,7 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
     Array(2., dtype=float32)
   """
   every, start_step = _check_every(every, start_step)
+  accumulator_dtype = _check_accumulator_dtype(accumulator_dtype)
 
   def weight(step, n, prod):
     nf = n.astype(jnp.float32)
@@ -235,7 +254,7 @@ def swa(optimizer: optax.GradientTransformation, start_step: int = 0, every: int
   return _wrap(optimizer, every, start_step, accumulator_dtype, weight)
 
 
-def _find_state(opt_state: Any) -> AveragingState:
+def _find_states(opt_state: Any) -> list[AveragingState]:
   if hasattr(opt_state, "opt_state") and hasattr(opt_state, "step"):  # nnx.Optimizer
     opt_state = opt_state.opt_state
   found = [x for x in jax.tree.leaves(opt_state, is_leaf=lambda x: isinstance(x, AveragingState))
@@ -243,7 +262,32 @@ def _find_state(opt_state: Any) -> AveragingState:
   if not found:
     raise ValueError("No averaging state found: build the optimizer with jaxlrs.averaging.ema "
                      "or jaxlrs.averaging.swa.")
-  return found[0]
+  return found
+
+
+def _combine(averages: list[Any]) -> Any:
+  """One tree from the averages of several states, each parameter from the one that holds it.
+
+  Under ``optax.multi_transform`` each label's state holds its own parameters and an
+  ``optax.MaskedNode`` in place of the others'.
+  """
+  def is_leaf(x):
+    return isinstance(x, optax.MaskedNode)
+
+  flat = [jax.tree_util.tree_flatten_with_path(a, is_leaf=is_leaf) for a in averages]
+  treedef = flat[0][1]
+  if len({t for _, t in flat}) > 1:  # PyTreeDefs compare (and hash) by structure
+    raise ValueError("The optimizer state holds averaging states over different parameter "
+                     "trees; read each state's .average instead.")
+  out = []
+  for entries in zip(*(leaves for leaves, _ in flat)):
+    held = [x for _, x in entries if not is_leaf(x)]
+    if len(held) > 1:
+      raise ValueError(f"{len(held)} averaging states average the parameter "
+                       f"{jax.tree_util.keystr(entries[0][0])}; read each state's .average "
+                       "instead.")
+    out.append(held[0] if held else entries[0][1])
+  return jax.tree.unflatten(treedef, out)
 
 
 def _unwrap(x: Any) -> Any:
@@ -252,6 +296,9 @@ def _unwrap(x: Any) -> Any:
 
 def averaged_params(opt_state: Any, like: Any = None) -> Any:
   """The averaged parameters in ``opt_state`` (an Optax state or an ``nnx.Optimizer``).
+
+  A state holding several averaging states over disjoint parameters (one :func:`ema` per
+  ``optax.multi_transform`` label) gives the full average: each parameter from its own state.
 
   Args:
     opt_state: the optimizer state, or an ``nnx.Optimizer``.
@@ -262,7 +309,8 @@ def averaged_params(opt_state: Any, like: Any = None) -> Any:
     ``like``).
 
   Raises:
-    ValueError: ``opt_state`` holds no :func:`ema` / :func:`swa` state.
+    ValueError: ``opt_state`` holds no :func:`ema` / :func:`swa` state, or several that average
+      the same parameter.
 
   Example:
     >>> tx = jaxlrs.averaging.ema(optax.sgd(1.0), decay=0.5)
@@ -272,8 +320,9 @@ def averaged_params(opt_state: Any, like: Any = None) -> Any:
     >>> jaxlrs.averaging.averaged_params(state, like={"w": jnp.zeros(2, jnp.bfloat16)})["w"]
     Array([0.5, 0.5], dtype=bfloat16)
   """
-  avg = jax.tree.map(_unwrap, _find_state(opt_state).average,
-                     is_leaf=lambda x: hasattr(x, "get_metadata"))
+  avg = _combine([jax.tree.map(_unwrap, state.average,
+                                is_leaf=lambda x: hasattr(x, "get_metadata"))
+                   for state in _find_states(opt_state)])
   if like is not None:
     avg = jax.tree.map(lambda a, p: a.astype(jnp.asarray(p).dtype), avg, like)
   return avg

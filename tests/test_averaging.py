@@ -143,6 +143,65 @@ def test_bad_arguments(call, exc, match):
     call()
 
 
+@pytest.mark.parametrize("wrapper", [averaging.ema, averaging.swa])
+@pytest.mark.parametrize("dtype", [jnp.int32, np.int8, "int32", bool, jnp.bool_, None, "c8",
+                                   "not a dtype", jnp.complex64, jnp.float8_e4m3fn, 3])
+def test_accumulator_dtype_must_be_a_float_dtype(wrapper, dtype):
+  with pytest.raises(TypeError, match="accumulator_dtype"):
+    wrapper(optax.sgd(0.1), accumulator_dtype=dtype)
+
+
+def test_accumulator_dtype_is_checked_with_a_decay_schedule():
+  with pytest.raises(TypeError, match="accumulator_dtype"):
+    averaging.ema(optax.sgd(0.1), decay=jaxlrs.constant(0.9), accumulator_dtype=jnp.int32)
+
+
+@pytest.mark.parametrize("dtype,want", [
+    ("float32", jnp.float32), ("f4", jnp.float32), (np.float16, jnp.float16), ("f2", jnp.float16),
+    ("bfloat16", jnp.bfloat16), (jnp.bfloat16, jnp.bfloat16), (np.dtype("float32"), jnp.float32)])
+def test_accumulator_dtype_accepts_any_spelling_of_a_float_dtype(dtype, want):
+  for wrapper in (averaging.ema, averaging.swa):
+    state = wrapper(optax.sgd(0.1), accumulator_dtype=dtype).init({"w": jnp.ones(2)})
+    assert averaging.averaged_params(state)["w"].dtype == want
+
+
+def test_one_ema_per_multi_transform_label_gives_the_full_average():
+  # Each label's EMA, with its own decay and optimizer, computed by hand over its own parameters.
+  params = {"a": jnp.zeros(2), "b": jnp.zeros(2), "c": jnp.zeros(2)}
+  labels = {"a": "x", "b": "y", "c": "x"}
+  tx = optax.multi_transform({"x": averaging.ema(optax.sgd(0.1), decay=0.8),
+                              "y": averaging.ema(optax.sgd(0.3), decay=0.5, start_step=2)}, labels)
+  state = tx.init(params)
+  update = jax.jit(tx.update)
+  history = {k: [] for k in params}
+  for g in GRADS:
+    updates, state = update({k: jnp.asarray(g, jnp.float32) for k in params}, state, params)
+    params = optax.apply_updates(params, updates)
+    for k in params:
+      history[k].append(np.asarray(params[k], np.float64))
+  got = averaging.averaged_params(state)
+  assert set(got) == {"a", "b", "c"}
+  for k, decay, start in (("a", 0.8, 0), ("b", 0.5, 2), ("c", 0.8, 0)):
+    np.testing.assert_allclose(got[k], hand_ema(history[k], decay, start), rtol=1e-6, atol=1e-8)
+  assert not np.allclose(got["a"], got["b"])  # b's decay and lr differ: not a copy of a
+  like = averaging.averaged_params(state, like=jax.tree.map(lambda p: p.astype(jnp.bfloat16),
+                                                            params))
+  assert all(v.dtype == jnp.bfloat16 for v in like.values())
+
+
+def test_two_averages_of_the_same_parameter_are_an_error():
+  tx = optax.chain(averaging.ema(optax.sgd(0.1)), averaging.swa(optax.identity()))
+  state = tx.init({"w": jnp.zeros(2)})
+  with pytest.raises(ValueError, match=r"2 averaging states average the parameter \['w'\]"):
+    averaging.averaged_params(state)
+
+
+def test_averages_over_different_parameter_trees_are_an_error():
+  states = tuple(averaging.ema(optax.sgd(0.1)).init({k: jnp.zeros(2)}) for k in "vw")
+  with pytest.raises(ValueError, match="different parameter trees"):
+    averaging.averaged_params(states)
+
+
 class Net(nnx.Module):
   def __init__(self, rngs):
     self.lin = nnx.Linear(3, 4, rngs=rngs)

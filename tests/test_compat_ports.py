@@ -228,6 +228,9 @@ def test_port_errors_name_the_argument(call, exc, match):
     lambda lr: jopt.exponential_decay(lr, 10, 0.5, end_value=1e-4),
     lambda lr: hf.get_polynomial_decay_schedule_with_warmup(lr, 5, 50),
     lambda lr: torch.with_momentum(torch.OneCycleLR, lr, 50)[0],
+    lambda lr: torch.StepLR(lr, 10, gamma=0.5),
+    lambda lr: torch.CyclicLR(0.01, lr, step_size_up=30),
+    lambda lr: timm.StepLRScheduler(lr, 10, decay_rate=0.5, warmup_t=3),
 ])
 def test_ports_build_under_vmap_and_grad(build):
   lrs = jnp.array([0.1, 0.2])
@@ -329,3 +332,38 @@ def test_momentum_drives_adam_b1_through_jaxlrs_scheduled(standard_promotion):  
     seen.append(float(jaxlrs.hyperparams(state)["b1"]))  # the value the next update uses
     state = step(state)
   np.testing.assert_allclose(seen, case["momentum"], rtol=2e-6)
+
+
+NEGATIVE_LR_CASES = [  # (argument name, port built with that argument negative)
+    ("lr", lambda: torch.StepLR(-0.1, 10)),
+    ("lr", lambda: torch.MultiStepLR(-0.1, [10, 20])),
+    ("lr", lambda: torch.ConstantLR(-0.1)),
+    ("lr", lambda: torch.LinearLR(-0.1)),
+    ("lr", lambda: torch.ExponentialLR(-0.1, 0.9)),
+    ("lr", lambda: torch.PolynomialLR(-0.1)),
+    ("lr", lambda: torch.CosineAnnealingLR(-0.1, 50)),
+    ("lr", lambda: torch.CosineAnnealingWarmRestarts(-0.1, 10)),
+    ("base_lr", lambda: torch.CyclicLR(-0.1, 0.2)),
+    ("max_lr", lambda: torch.CyclicLR(0.0, -0.1)),
+    ("max_lr", lambda: torch.OneCycleLR(-0.1, total_steps=100)),
+    ("max_lr", lambda: torch.with_momentum(torch.OneCycleLR, -0.1, total_steps=100)),
+    ("lr", lambda: timm.CosineLRScheduler(-0.1, 50)),
+    ("lr", lambda: timm.PolyLRScheduler(-0.1, 50)),
+    ("lr", lambda: timm.TanhLRScheduler(-0.1, 50)),
+    ("lr", lambda: timm.StepLRScheduler(-0.1, 10)),
+    ("lr", lambda: timm.MultiStepLRScheduler(-0.1, [10, 20])),
+    ("lr", lambda: timm.WSDLRScheduler(-0.1, 50, 10)),
+    ("lr", lambda: timm.create_scheduler_v2(-0.1)),
+]
+
+
+@pytest.mark.parametrize("name,call", NEGATIVE_LR_CASES)
+def test_torch_and_timm_ports_reject_a_negative_learning_rate(name, call):
+  with pytest.raises(ValueError, match=f"^{name} must be a non-negative learning rate"):
+    call()
+
+
+def test_torch_and_timm_ports_accept_a_zero_learning_rate():
+  assert float(torch.StepLR(0.0, 10)(5)) == 0.0
+  assert float(torch.CyclicLR(0.0, 0.0)(5)) == 0.0
+  assert float(timm.CosineLRScheduler(0.0, 50)(5)) == 0.0

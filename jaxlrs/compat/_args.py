@@ -30,6 +30,12 @@ def learning_rate(name: str, value: Any) -> Any:
   return value
 
 
+# A port's ``float`` argument under one of these names is the learning rate its library reads
+# from the optimizer (PyTorch ``lr``, ``CyclicLR``'s ``base_lr``/``max_lr``, ``OneCycleLR``'s
+# ``max_lr``, timm's ``lr``): checked by :func:`learning_rate`.
+LEARNING_RATE_NAMES = frozenset({"lr", "base_lr", "max_lr"})
+
+
 def _check_annotated(name: str, value: Any, annotation: Any) -> None:
   """Check ``value`` against a port's annotation (``float``, ``int``, ``bool``, ``X | None``)."""
   if annotation is inspect.Parameter.empty:
@@ -43,7 +49,9 @@ def _check_annotated(name: str, value: Any, annotation: Any) -> None:
     if optional or kind not in ("float", "int", "bool"):
       return
     raise TypeError(f"{name} must be {'a bool' if kind == 'bool' else 'a number'}, got None.")
-  if kind == "float":
+  if kind == "float" and name in LEARNING_RATE_NAMES:
+    learning_rate(name, value)  # also >= 0 when concrete
+  elif kind == "float":
     check_value(name, value)  # NaN, inf, strings, bools raise; tracers pass
   elif kind == "int":
     value = check_steps(name, value)
@@ -57,7 +65,8 @@ def checked(fn: Callable) -> Callable:
   """Check a port's arguments by their annotations before it runs, under the port's names.
 
   ``float`` arguments must be finite real numbers (tracers pass unchecked, so a port still
-  builds under ``jax.vmap``/``jax.grad``), ``int`` arguments whole and non-negative (seeds may be
+  builds under ``jax.vmap``/``jax.grad``), learning rates (:data:`LEARNING_RATE_NAMES`) also
+  non-negative, ``int`` arguments whole and non-negative (seeds may be
   negative), ``bool`` arguments real bools; ``| None`` allows None. The wrapper lives in the
   port's module (its globals), so doctest and ``inspect`` see the port's own function.
   """

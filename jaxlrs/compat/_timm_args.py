@@ -8,6 +8,7 @@ from typing import Any
 from .. import _join, _shapes
 from .._compose import warmup as core_warmup
 from .._core import Schedule, check_steps, check_value, concrete_float, require
+from ._args import learning_rate
 from ._timm_shapes import timm_noise
 
 
@@ -39,7 +40,7 @@ def value(name: str, x: Any, low: float | None = None, what: str = "") -> Any:
 
 def lr_pair(lr: Any, lr_min: Any) -> tuple[Any, Any]:
   """``lr`` and ``lr_min`` with ``0 <= lr_min <= lr`` where both are concrete."""
-  lr = value("lr", lr)
+  lr = learning_rate("lr", lr)
   lr_min = value("lr_min", lr_min, 0.0)
   lo, hi = concrete_float(lr_min), concrete_float(lr)
   if lo is not None and hi is not None:

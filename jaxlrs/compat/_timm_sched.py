@@ -182,7 +182,7 @@ def TanhLRScheduler(lr: float, t_initial: int, lb: float = -7.0, ub: float = 3.0
 def _decay_schedule(lr: Any, decay_rate: Any, warmup_t: Any, warmup_lr_init: Any,
                     warmup_prefix: Any, t_in_epochs: Any, noise: Any, initialize: Any,
                     body_fn: Callable[[Any, Any], Schedule]) -> Schedule:
-  lr = A.value("lr", lr)
+  lr = A.learning_rate("lr", lr)
   decay_rate = A.value("decay_rate", decay_rate)
   require((dr := concrete_float(decay_rate)) is None or dr > 0, "decay_rate",
           decay_rate, "positive")
