@@ -7,6 +7,7 @@ geometrically growing cycles), so a step costs the same for any number of cycles
 from __future__ import annotations
 
 import math
+from typing import Any
 from dataclasses import KW_ONLY
 
 import jax.numpy as jnp
@@ -100,6 +101,34 @@ class cyclic(Schedule, kind="cyclic"):
                                    self.fall_steps))
 
 
+def cycle_position(step: Any, cycle_steps: int, cycle_mul: Any) -> tuple[Any, Any]:
+  """The cycle index ``i`` and the position ``frac`` in ``[0, 1]`` inside it, at ``step``.
+
+  Cycle ``i`` lasts ``cycle_steps * cycle_mul**i`` steps (SGDR / timm cycles, ``cycle_mul >= 1``).
+  Geometric cycles find ``i`` by a logarithm with one correction step for its rounding at a
+  restart; equal cycles use the exact remainder of the step (no drift at large steps).
+  """
+  t = step.value
+  period = jnp.asarray(float_count(cycle_steps), t.dtype)
+  m = jnp.asarray(cycle_mul, t.dtype)
+  geometric = m > 1
+  m_safe = jnp.where(geometric, m, 2.0)
+
+  def cycle_start(i):
+    return jnp.where(geometric, period * (m_safe**i - 1) / (m_safe - 1), period * i)
+
+  def cycle_length(i):
+    return jnp.where(geometric, period * m_safe**i, period)
+
+  i = jnp.floor(jnp.log1p(t * (m_safe - 1) / period) / jnp.log(m_safe))
+  i = jnp.where(t < cycle_start(i), i - 1, i)
+  i = jnp.where(t >= cycle_start(i) + cycle_length(i), i + 1, i)
+  frac = jnp.clip((t - cycle_start(i)) / cycle_length(i), 0, 1)
+  done, pos = step.cycle(cycle_steps)
+  return (jnp.where(geometric, i, done),
+          jnp.where(geometric, frac, jnp.clip(pos / period, 0, 1)))
+
+
 class cosine_restarts(Schedule, kind="cosine_restarts"):
   """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017).
 
@@ -164,26 +193,7 @@ class cosine_restarts(Schedule, kind="cosine_restarts"):
 
   def _restarts(self, step):
     t = step.value
-    period = jnp.asarray(float_count(self.cycle_steps), t.dtype)
-    m = jnp.asarray(self.cycle_mul, t.dtype)
-    geometric = m > 1
-    m_safe = jnp.where(geometric, m, 2.0)
-
-    def cycle_start(i):
-      return jnp.where(geometric, period * (m_safe**i - 1) / (m_safe - 1), period * i)
-
-    def cycle_length(i):
-      return jnp.where(geometric, period * m_safe**i, period)
-
-    i = jnp.floor(jnp.log1p(t * (m_safe - 1) / period) / jnp.log(m_safe))
-    # One correction step absorbs the rounding of floor(log(...)) near a restart.
-    i = jnp.where(t < cycle_start(i), i - 1, i)
-    i = jnp.where(t >= cycle_start(i) + cycle_length(i), i + 1, i)
-    frac = jnp.clip((t - cycle_start(i)) / cycle_length(i), 0, 1)
-    # Equal cycles: the exact cycle index and position (no drift at large steps).
-    done, pos = step.cycle(self.cycle_steps)
-    i = jnp.where(geometric, i, done)
-    frac = jnp.where(geometric, frac, jnp.clip(pos / period, 0, 1))
+    i, frac = cycle_position(step, self.cycle_steps, self.cycle_mul)
     peak = scaled_pow(self.init_value, jnp.asarray(self.cycle_decay, t.dtype), i)
     factor = decay(1.0, 0.0, safe_pow(frac, self.time_exponent), "cosine")
     value = self.end_value + (peak - self.end_value) * factor

@@ -18,9 +18,10 @@ import jax.numpy as jnp
 
 from .._core import (
     Schedule, check_steps, child_field, concrete_float, require, require_choice,
-    require_positive_steps, require_value, safe_div, safe_pow, static_field, steps_field,
+    require_positive_steps, require_value, safe_pow, static_field, steps_field,
     value_field)
 from .._curves import decay
+from .._cyclic import cycle_position
 from ._torch_random import torch_noise
 
 CURVES = ("cosine", "poly", "tanh")
@@ -67,23 +68,9 @@ class timm_cycles(Schedule, kind="timm_cycles"):
     require_value("cycle_decay", self.cycle_decay, lambda m: m >= 0, ">= 0")
     require_value("k_decay", self.k_decay, lambda k: k > 0, "positive")
 
-  def _value(self, t):
-    period = jnp.asarray(self.t_initial, t.dtype)
-    m = jnp.asarray(self.cycle_mul, t.dtype)
-    geometric = m > 1
-    m_safe = jnp.where(geometric, m, 2.0)
-
-    def start(i):
-      return jnp.where(geometric, period * (m_safe**i - 1) / (m_safe - 1), period * i)
-
-    def length(i):
-      return jnp.where(geometric, period * m_safe**i, period)
-
-    i = jnp.where(geometric, jnp.floor(jnp.log1p(t * (m_safe - 1) / period) / jnp.log(m_safe)),
-                  jnp.floor(t / period))
-    i = jnp.where(t < start(i), i - 1, i)  # absorb the rounding of the logarithm at a restart
-    i = jnp.where(t >= start(i) + length(i), i + 1, i)
-    frac = jnp.clip(safe_div(t - start(i), length(i)), 0, 1)
+  def _value_at(self, step):
+    t = step.value
+    i, frac = cycle_position(step, self.t_initial, self.cycle_mul)
     peak = self.lr * safe_pow(jnp.asarray(self.cycle_decay, t.dtype), i)
     if self.curve == "cosine":
       value = decay(peak, self.lr_min, safe_pow(frac, self.k_decay), "cosine")
