@@ -12,40 +12,10 @@ import optax.contrib
 from ._hyperparams import ScheduledState
 from .layerwise import ScaleByLeafLRState
 from ._plateau import ReduceOnPlateauState
+from ._state_tree import find_nodes, unwrap
 from ._training import step_count
 
 __all__ = ["hyperparams", "current_lr", "lr_range"]
-
-def _unwrap(x: Any) -> Any:
-  return x[...] if hasattr(x, "get_metadata") else x  # nnx variables wrap their arrays
-
-
-def _is_variable(x: Any) -> bool:
-  return hasattr(x, "get_metadata")
-
-
-def _tree(opt_state: Any) -> Any:
-  """The Optax state inside ``opt_state`` (an ``nnx.Optimizer`` holds it in ``opt_state``)."""
-  if hasattr(opt_state, "opt_state") and hasattr(opt_state, "step"):
-    return opt_state.opt_state
-  return opt_state
-
-
-def _find(opt_state: Any, cls: type | tuple[type, ...]) -> list[tuple[str, Any]]:
-  """``(path, node)`` for every ``cls`` node in the state, in tree order."""
-  found = []
-  flat = jax.tree_util.tree_flatten_with_path(
-      _tree(opt_state), is_leaf=lambda x: isinstance(x, cls) or _is_variable(x))[0]
-  for path, node in flat:
-    if isinstance(node, cls):
-      found.append((_label(path), node))
-  return found
-
-
-def _label(path: tuple) -> str:
-  """The dict keys along a path (e.g. a ``multi_transform`` label), joined by ``/``."""
-  return "/".join(str(k.key) for k in path if isinstance(k, jax.tree_util.DictKey))
-
 
 def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
   """The value every scheduled hyperparameter takes at the **next** update.
@@ -73,7 +43,7 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
     >>> {k: round(float(v), 6) for k, v in jaxlrs.hyperparams(state).items()}
     {'b1': 0.94, 'learning_rate': 0.0009}
   """
-  found = _find(opt_state, ScheduledState)
+  found = find_nodes(opt_state, ScheduledState)
   if not found:
     raise ValueError("No scheduled hyperparameters in the optimizer state: build the optimizer "
                      "with jaxlrs.scheduled(...).")
@@ -83,15 +53,15 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
       key = f"{label}/{name}" if len(found) > 1 else name
       if key in out:
         key = f"{len(out)}/{key}"
-      out[key] = _unwrap(value)
+      out[key] = unwrap(value)
   return out
 
 
 def _plateau_scale(opt_state: Any) -> jax.Array:
   scale = jnp.ones([], jnp.result_type(float))
   states = (ReduceOnPlateauState, optax.contrib.ReduceLROnPlateauState)
-  for _, s in _find(opt_state, states):
-    scale = scale * jnp.asarray(_unwrap(s.scale), scale.dtype)
+  for _, s in find_nodes(opt_state, states):
+    scale = scale * jnp.asarray(unwrap(s.scale), scale.dtype)
   return scale
 
 
@@ -99,9 +69,9 @@ def _base_lrs(opt_state: Any, schedule: Callable | None) -> list[jax.Array]:
   if schedule is not None:
     return [jnp.asarray(schedule(step_count(opt_state)))]
   # The layer-wise scaled form runs its optimizer at rate 1 and keeps the schedule's value.
-  lrs = [_unwrap(s.learning_rate) for _, s in _find(opt_state, ScaleByLeafLRState)]
-  lrs = lrs or [_unwrap(s.hyperparams["learning_rate"])
-                for _, s in _find(opt_state, ScheduledState) if "learning_rate" in s.hyperparams]
+  lrs = [unwrap(s.learning_rate) for _, s in find_nodes(opt_state, ScaleByLeafLRState)]
+  lrs = lrs or [unwrap(s.hyperparams["learning_rate"]) for _, s in
+                find_nodes(opt_state, ScheduledState) if "learning_rate" in s.hyperparams]
   if not lrs:
     raise ValueError("No scheduled learning_rate in the optimizer state: pass the schedule "
                      "(current_lr(opt_state, schedule)) or build the optimizer with "
@@ -125,8 +95,9 @@ def current_lr(opt_state: Any, schedule: Callable | None = None, *,
   ``schedule(step_count(opt_state))`` when ``schedule`` is given (for an optimizer built with a
   plain schedule: ``optax.inject_hyperparams`` stores ``schedule(k - 1)`` after ``k`` updates,
   this gives ``schedule(k)``). The scale of every :func:`jaxlrs.reduce_on_plateau` (and
-  ``optax.contrib.reduce_on_plateau``) in the state multiplies it (a metric passed with the next update may still change that scale). The older
-  argument order ``current_lr(schedule, opt_state)`` is accepted too.
+  ``optax.contrib.reduce_on_plateau``) in the state multiplies it (a metric passed with the next
+  update may still change that scale). The older argument order
+  ``current_lr(schedule, opt_state)`` is accepted too.
 
   Args:
     opt_state: an Optax state or an ``nnx.Optimizer``.

@@ -1,7 +1,6 @@
-"""The benchmark harness: rows, interleaving and flags, the quick suite end to end (the Colab
-notebook: test_notebooks.py)."""
+"""The benchmark harness: rows, interleaving and flags, the README section (the quick suite end to
+end runs where the Colab notebook runs it: test_notebooks.py)."""
 
-import json
 import pathlib
 import subprocess
 import sys
@@ -30,26 +29,6 @@ def test_interleaved_rotates_the_order_each_round():
   _common.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3,
                       warmup=0)
   assert calls == ["a", "b", "b", "a", "a", "b"]
-
-
-def test_quick_suite_runs_and_writes_json_and_markdown(tmp_path):
-  md = tmp_path / "table.md"
-  r = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path),
-                      "--name", "latest_test.json", "--markdown", str(md),
-                      "--only", "join,averaging"],
-                     cwd=ROOT, capture_output=True, text=True, timeout=600)
-  assert r.returncode == 0, r.stderr[-3000:]
-  assert "| benchmark | case |" in r.stdout and "| benchmark | case |" in md.read_text()
-  data = json.loads((tmp_path / "latest_test.json").read_text())
-  env = data["environment"]
-  for key in ("backend", "device_kind", "device_count", "jax", "jaxlib", "optax", "flax",
-              "jaxlrs", "date"):
-    assert key in env
-  assert {row["benchmark"] for row in data["rows"]} == {"join", "averaging"}
-  assert all(set(row) == set(_common.ROW_KEYS) for row in data["rows"])
-  assert all(row["ratio"] is None or row["ratio"] > 0 for row in data["rows"])
-  join = [row for row in data["rows"] if row["case"] == "join 100 pieces: 1e4 steps"][0]
-  assert join["ratio"] > 2  # Optax evaluates every piece; jaxlrs one per structure
 
 
 def test_bad_benchmark_name_fails():

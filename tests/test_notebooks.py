@@ -3,6 +3,10 @@
 Each notebook is run cell by cell in one new Python process (the kernel) whose working directory
 is empty, with an archive of this repository standing in for the user's upload: the only change
 made to the notebook is the value of ``JAXLRS_SOURCE`` in its first code cell.
+
+These two runs are also the end-to-end tests of what the notebooks run: the fine-tuning example in
+its tiny mode (fine-tuning beats no fine-tuning, the searched LRs train) and the quick benchmark
+suite (its JSON report).
 """
 
 import contextlib
@@ -95,7 +99,40 @@ def test_notebook_runs_from_a_fresh_runtime(name, tmp_path):
   assert f"jaxlrs imported from {content / 'jaxlrs' / 'jaxlrs' / '__init__.py'}" in out
   if name.startswith("examples"):
     assert "held-out accuracy" in out
-    assert (content / "jaxlrs" / "out" / "finetune.png").stat().st_size > 10_000
+    check_finetune_tiny(out, content / "jaxlrs" / "out")
   else:
     assert "| benchmark | case |" in out
-    assert list((content / "jaxlrs" / "benchmarks" / "results").glob("*quick*.json"))
+    reports = list((content / "jaxlrs" / "benchmarks" / "results").glob("*quick*.json"))
+    assert len(reports) == 1, reports
+    check_quick_report(json.loads(reports[0].read_text()))
+
+
+def check_finetune_tiny(stdout: str, out: pathlib.Path) -> None:
+  """`examples/finetune.py --tiny`: every searched or fixed recipe beats no fine-tuning."""
+  rows = dict(re.findall(r"^(.+?)\s+([01]\.\d{3}) ± ", stdout, re.M))
+  base = float(rows["(no fine-tuning: pretrained + new head)"])
+  tuned = float(rows["constant 1e-3 (Adam default)"])
+  assert tuned > base + 0.2, stdout
+  for searched in ("LR finder -> warmup + linear", "vmapped sweep -> warmup + linear"):
+    assert float(rows[searched]) > base + 0.2, stdout  # trained at the LR its search picked
+  picked = dict(re.findall(r"^(finder|sweep): peak LR ([0-9.e-]+) in", stdout, re.M))
+  assert set(picked) == {"finder", "sweep"} and all(1e-6 <= float(v) <= 1 for v in
+                                                     picked.values()), stdout
+  assert (out / "finetune.png").stat().st_size > 10_000
+  assert any(path.name.startswith("pretrained_") for path in out.iterdir())  # orbax checkpoint
+
+
+def check_quick_report(data: dict) -> None:
+  """`python -m benchmarks --quick`: every benchmark reports rows, environment and versions."""
+  from benchmarks import _common
+
+  env = data["environment"]
+  for key in ("backend", "device_kind", "device_count", "jax", "jaxlib", "optax", "flax",
+              "jaxlrs", "date"):
+    assert key in env
+  assert {row["benchmark"] for row in data["rows"]} >= {"train step", "join", "averaging",
+                                                       "layerwise"}
+  assert all(set(row) == set(_common.ROW_KEYS) for row in data["rows"])
+  assert all(row["ratio"] is None or row["ratio"] > 0 for row in data["rows"])
+  join = [row for row in data["rows"] if row["case"] == "join 100 pieces: 1e4 steps"][0]
+  assert join["ratio"] > 2  # Optax evaluates every piece; jaxlrs one per structure
