@@ -7,13 +7,32 @@ import inspect
 import types
 from typing import Any, Callable
 
-from .._core import check_steps, check_value, concrete_float, require
+from .._core import (
+    check_steps, check_value, concrete_float, require, require_nonnegative_steps,
+    require_value)
 
 
 def positive_steps(name: str, value: Any) -> int:
   """An int > 0, checked under the caller's argument name."""
   value = check_steps(name, value)
   require(value > 0, name, value, "a positive number of steps")
+  return value
+
+
+def nonnegative_steps(name: str, value: Any) -> int:
+  """An int >= 0, checked under the caller's argument name."""
+  value = check_steps(name, value)
+  require_nonnegative_steps(name, value)
+  return value
+
+
+def value_where(name: str, value: Any, predicate: Callable[[float], bool], what: str) -> Any:
+  """A finite float that satisfies ``predicate`` (``what`` says how), under the caller's name.
+
+  Tracers pass unchecked, so a port still builds under ``jax.vmap``/``jax.grad``.
+  """
+  value = check_value(name, value)
+  require_value(name, value, predicate, what)
   return value
 
 
