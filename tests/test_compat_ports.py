@@ -231,6 +231,11 @@ def test_port_errors_name_the_argument(call, exc, match):
     lambda lr: torch.StepLR(lr, 10, gamma=0.5),
     lambda lr: torch.CyclicLR(0.01, lr, step_size_up=30),
     lambda lr: timm.StepLRScheduler(lr, 10, decay_rate=0.5, warmup_t=3),
+    # factor checks skip tracers too: vmap and grad over a factor, not only a learning rate
+    lambda f: torch.ConstantLR(0.1, factor=f, total_iters=30),
+    lambda f: torch.LinearLR(1.0, start_factor=f, total_iters=40),
+    lambda f: torch.LinearLR(1.0, start_factor=0.1, end_factor=f, total_iters=40),
+    lambda f: torch.MultiStepLR(1.0, [5, 5, 10], gamma=f),
 ])
 def test_ports_build_under_vmap_and_grad(build):
   lrs = jnp.array([0.1, 0.2])
@@ -367,3 +372,89 @@ def test_torch_and_timm_ports_accept_a_zero_learning_rate():
   assert float(torch.StepLR(0.0, 10)(5)) == 0.0
   assert float(torch.CyclicLR(0.0, 0.0)(5)) == 0.0
   assert float(timm.CosineLRScheduler(0.0, 50)(5)) == 0.0
+
+
+def _two(n=2):  # PyTorch schedulers to chain
+  return [torch.StepLR(0.1, 5)] * n
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: torch.SequentialLR(_two(), milestones=[5, 10]), ValueError,
+     r"^milestones must be one fewer than schedulers \(1 for 2 schedulers\)"),
+    (lambda: torch.SequentialLR(_two(3), milestones=[10, 5]), ValueError,
+     r"^milestones must be strictly increasing"),
+    (lambda: torch.SequentialLR(_two(3), milestones=[5, 5]), ValueError,
+     r"^milestones must be strictly increasing"),
+    (lambda: torch.SequentialLR(_two(), milestones=[-1]), ValueError,
+     r"^milestones\[0\] must be a non-negative step"),
+    (lambda: torch.SequentialLR([], milestones=[]), ValueError, r"^schedulers must be non-empty"),
+    (lambda: torch.SequentialLR([torch.StepLR(0.1, 5), 3], milestones=[5]), TypeError,
+     r"^schedulers\[1\] must be a schedule"),
+    (lambda: torch.SequentialLR(torch.StepLR(0.1, 5), milestones=[5]), TypeError,
+     r"^schedulers must be a sequence"),
+    (lambda: torch.SequentialLR(_two(), milestones=[2.5]), TypeError,
+     r"^milestones\[0\] must be an integer"),
+    (lambda: torch.SequentialLR(_two(), milestones=5), TypeError,
+     r"^milestones must be a sequence"),
+    (lambda: torch.MultiStepLR(0.1, [10, -5]), ValueError,
+     r"^milestones\[1\] must be a non-negative step"),
+    (lambda: torch.MultiStepLR(0.1, 10), TypeError, r"^milestones must be a sequence"),
+    (lambda: torch.MultiStepLR(0.1, []), ValueError, r"^milestones must be non-empty"),
+    (lambda: torch.MultiStepLR(0.1, [10], gamma=-0.5), ValueError, r"^gamma must be non-negative"),
+    (lambda: torch.MultiStepLR(0.1, [10, 10], gamma=-0.5), ValueError,  # repeated milestones
+     r"^gamma must be non-negative"),
+])
+def test_torch_list_arguments_are_named_as_pytorch_names_them(call, exc, match):
+  with pytest.raises(exc, match=match):
+    call()
+
+
+# Bad inputs of every PyTorch port: each error must start with the name of an argument of that
+# port (``milestones``/``schedulers``, never the core's ``boundaries``/``schedules``/``decay_rate``).
+TORCH_BAD_INPUTS = [
+    ("StepLR", (0.1,), dict(step_size=0)),
+    ("StepLR", (0.1, 10), dict(gamma=0.0)),
+    ("MultiStepLR", (0.1, [-5]), {}),
+    ("MultiStepLR", (0.1, [5]), dict(gamma=-1.0)),
+    ("MultiStepLR", (0.1, 5), {}),
+    ("ConstantLR", (0.1,), dict(factor=2.0)),
+    ("ConstantLR", (0.1,), dict(total_iters=-1)),
+    ("LinearLR", (0.1,), dict(start_factor=0.0)),
+    ("LinearLR", (0.1,), dict(end_factor=2.0)),
+    ("LinearLR", (0.1,), dict(total_iters=0)),
+    ("ExponentialLR", (0.1, 0.0), {}),
+    ("PolynomialLR", (0.1, 5), dict(power=-1.0)),
+    ("PolynomialLR", (0.1, 0), {}),
+    ("CosineAnnealingLR", (0.1, 0), {}),
+    ("CosineAnnealingLR", (0.1, 10), dict(eta_min=float("nan"))),
+    ("CosineAnnealingWarmRestarts", (0.1, 0), {}),
+    ("CosineAnnealingWarmRestarts", (0.1, 10), dict(T_mult=0)),
+    ("CyclicLR", (0.1, 1.0), dict(step_size_up=0)),
+    ("CyclicLR", (0.1, 1.0), dict(step_size_down=-1)),
+    ("CyclicLR", (0.1, 1.0), dict(mode="x")),
+    ("CyclicLR", (0.1, 1.0), dict(gamma=2.0)),
+    ("CyclicLR", (0.1, 1.0), dict(scale_fn=abs)),
+    ("CyclicLR", (0.1, 1.0), dict(base_momentum=0.95)),
+    ("CyclicLR", (0.1, 1.0), dict(cycle_momentum=1)),
+    ("OneCycleLR", (0.1,), dict(epochs=0, steps_per_epoch=5)),
+    ("OneCycleLR", (0.1, 100), dict(pct_start=1.0)),
+    ("OneCycleLR", (0.1, 100), dict(anneal_strategy="x")),
+    ("OneCycleLR", (0.1, 100), dict(div_factor=0.0)),
+    ("OneCycleLR", (0.1, 100), dict(final_div_factor=-1.0)),
+    ("SequentialLR", (_two(), [5, 10]), {}),
+    ("SequentialLR", (_two(3), [10, 5]), {}),
+    ("SequentialLR", (_two(), [-1]), {}),
+    ("SequentialLR", ([], []), {}),
+    ("SequentialLR", (_two(), [1.5]), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", TORCH_BAD_INPUTS,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(TORCH_BAD_INPUTS)])
+def test_every_torch_port_error_names_its_own_argument(name, args, kwargs):
+  port = getattr(torch, name)
+  with pytest.raises((ValueError, TypeError)) as info:
+    port(*args, **kwargs)
+  named = str(info.value).split(" ", 1)[0].split("[", 1)[0]
+  assert named in inspect.signature(port).parameters, str(info.value)
+
