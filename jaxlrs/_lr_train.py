@@ -128,6 +128,9 @@ class Problem:
     return step
 
 
+END = object()  # ``next(iterator, END)``: the batches ran out
+
+
 def batch_iterator(batches: Any, name: str = "batches") -> Iterator[Any]:
   """An iterator over ``batches``: an iterable, or a function returning one."""
   if callable(batches) and not hasattr(batches, "__iter__"):

@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ._core import check_steps, require
+from ._matplotlib import pyplot
 
 ScheduleLike = Callable[[Any], Any]
 # One distinct mark per schedule; more schedules than marks is an error, never a silent drop.
@@ -66,10 +67,7 @@ def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, 
     >>> round(float(fig.axes[0].get_lines()[0].get_ydata()[50]), 4)
     0.5
   """
-  try:
-    import matplotlib.pyplot as plt
-  except ImportError as e:  # pragma: no cover - exercised without matplotlib only
-    raise ImportError('jaxlrs.plot needs matplotlib: pip install "jaxlrs[plot]"') from e
+  plt = pyplot("jaxlrs.plot")
   items = _named(schedules, labels)
   steps, curves = _curves(items, total_steps)
   if ax is None:
