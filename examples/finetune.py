@@ -189,7 +189,7 @@ def finetune(recipe: dict, pretrained: Any, graphdef: Any, data: dict, seed: int
     x, y = batch_at(key, step, x_tr, y_tr, 32)
     params, opt_state, loss = train_step(params, opt_state, x, y)
     if progress:
-      progress(float(jaxlrs.current_lr(recipe["schedule"], opt_state)), float(loss))
+      progress(float(jaxlrs.current_lr(opt_state, recipe["schedule"])), float(loss))
     if (step + 1) % eval_every == 0 or step + 1 == total:
       curve.append((step + 1, float(accuracy(_eval_params(recipe, params, opt_state),
                                               data["test_x"], data["test_y"]))))
@@ -367,7 +367,7 @@ def run_resumable(args, table, pretrained, graphdef, data) -> int:
   with ocp.StandardCheckpointer() as ckpt:
     ckpt.save(ckpt_dir / f"step_{step}", jax.tree.leaves((params, opt_state)))
   print(f"{matches[0]}: step {step}/{args.max_steps}, lr next "
-        f"{float(jaxlrs.current_lr(recipe['schedule'], opt_state)):.3e}, held-out accuracy "
+        f"{float(jaxlrs.current_lr(opt_state, recipe['schedule'])):.3e}, held-out accuracy "
         f"{run['accuracy'] if run['accuracy'] is not None else float('nan'):.3f}")
   return 0
 

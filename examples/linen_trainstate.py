@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     idx = jax.random.choice(jax.random.fold_in(key, step), x_train.shape[0], (64,))
     state, loss = train_step(state, x_train[idx], y_train[idx])
     if (step + 1) % max(1, steps // 5) == 0:
-      lr = float(jaxlrs.current_lr(schedule, state.opt_state))
+      lr = float(jaxlrs.current_lr(state.opt_state, schedule))
       print(f"step {step + 1:4d}  loss {float(loss):.3f}  next top-layer lr {lr:.2e}")
   ema_params = averaging.averaged_params(state.opt_state, like=state.params)
   print(f"accuracy  trained weights: {float(accuracy(state.params)):.3f}  "

@@ -53,7 +53,7 @@ from . import averaging as averaging
 from . import layerwise as layerwise
 from . import compat as compat
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "Schedule", "SHAPES", "anneal", "clip", "constant", "cosine", "cosine_restarts", "cyclic",

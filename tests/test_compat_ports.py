@@ -213,6 +213,13 @@ def test_port_signature_matches_library(lib, name):
     (lambda: torch.CyclicLR(0.1, 0.01), ValueError, "max_lr"),
     (lambda: torch.OneCycleLR(0.1, 100, three_phase=1), TypeError, "three_phase"),
     (lambda: hf.get_scheduler("greedy", 1e-3), ValueError, "reduce_on_plateau"),
+    # The user's own values, not the shifted ones the port builds on.
+    (lambda: keras.PiecewiseConstantDecay([10, 5], [1.0, 0.5, 0.1]), ValueError,
+     r"^boundaries must be strictly increasing \(entry 1 is 5 after 10\), got \(10, 5\)"),
+    (lambda: keras.PiecewiseConstantDecay([5, 5], [1.0, 0.5, 0.1]), ValueError,
+     r"\(5, 5\)"),
+    (lambda: torch.CosineAnnealingWarmRestarts(1.0, 10, T_mult=1.5), TypeError,
+     r"^T_mult must be an int, got 1.5"),
 ])
 def test_port_errors_name_the_argument(call, exc, match):
   with pytest.raises(exc, match=match):

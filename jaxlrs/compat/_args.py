@@ -7,6 +7,8 @@ import inspect
 import types
 from typing import Any, Callable
 
+import numpy as np
+
 from .._core import (
     check_steps, check_value, concrete_float, require, require_nonnegative_steps,
     require_value)
@@ -73,6 +75,8 @@ def _check_annotated(name: str, value: Any, annotation: Any) -> None:
   elif kind == "float":
     check_value(name, value)  # NaN, inf, strings, bools raise; tracers pass
   elif kind == "int":
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+      raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__}).")
     value = check_steps(name, value)
     if "seed" not in name:
       require(value >= 0, name, value, "a non-negative int")

@@ -255,7 +255,6 @@ def CosineAnnealingWarmRestarts(lr: float, T_0: int, T_mult: int = 1,  # noqa: N
     >>> [round(float(s(k)), 6) for k in (5, 10, 20)]
     [0.5, 1.0, 0.5]
   """
-  T_mult = check_steps("T_mult", T_mult)  # noqa: N806
   require(T_mult >= 1, "T_mult", T_mult, "an integer >= 1 (as PyTorch)")
   T_0 = positive_steps("T_0", T_0)  # noqa: N806
   return _cyclic.cosine_restarts(lr, cycle_steps=T_0, cycle_mul=float(T_mult), end_value=eta_min)

@@ -72,12 +72,15 @@ def PiecewiseConstantDecay(boundaries: Sequence[int], values: Sequence[float]) -
   """
   if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__iter__"):
     raise TypeError(f"boundaries must be a sequence of steps, got {boundaries!r}.")
-  shifted = []
+  steps = []
   for i, b in enumerate(boundaries):
     b = check_steps(f"boundaries[{i}]", b)
     require(b >= 0, f"boundaries[{i}]", b, "a non-negative step")
-    shifted.append(b + 1)
-  return _piecewise.piecewise_constant(shifted, values=values)
+    if steps:
+      require(b > steps[-1], "boundaries", tuple(boundaries),
+              f"strictly increasing (entry {i} is {b} after {steps[-1]})")
+    steps.append(b)
+  return _piecewise.piecewise_constant([b + 1 for b in steps], values=values)
 
 
 @checked
