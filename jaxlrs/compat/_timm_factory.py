@@ -10,6 +10,7 @@ from .._core import Schedule, check_child, check_value, require, require_choice
 from . import _timm_args as A
 from ._timm_sched import (
     CosineLRScheduler, MultiStepLRScheduler, PolyLRScheduler, StepLRScheduler, TanhLRScheduler)
+from ._timm_plateau import PlateauLRScheduler
 from ._timm_wsd import WSDLRScheduler
 from ._timm_shapes import timm_per_epoch
 
@@ -161,10 +162,13 @@ def create_scheduler_v2(lr: float, sched: str = "cosine", num_epochs: int = 300,
   elif sched == "multistep":
     s = MultiStepLRScheduler(lr, milestones, decay_rate=decay_rate, **common)
   elif sched == "plateau":
-    raise ValueError(
-        "sched='plateau' depends on a metric, not on the step: use the Optax transform "
-        f"jaxlrs.reduce_on_plateau(factor={decay_rate!r}, patience={patience_epochs!r}, "
-        f"mode={plateau_mode!r}) after your optimizer and pass value=metric to its update.")
+    require(step_on_epochs, "step_on_epochs", step_on_epochs,
+            "True for sched='plateau' (timm steps it once per epoch)")
+    require_choice("plateau_mode", plateau_mode, ("min", "max"))
+    s = PlateauLRScheduler(lr, decay_rate=decay_rate,
+                           patience_t=A.steps("patience_epochs", patience_epochs),
+                           cooldown_t=0, warmup_lr_init=warmup_lr, warmup_t=warmup_t,
+                           lr_min=min_lr, mode=plateau_mode, **noise_args)
   else:
     t_sched = t_initial if warmup_prefix else t_initial - warmup_t
     if 0 < decay_epochs < 1:
