@@ -27,10 +27,10 @@ from ._timm_factory import per_update as per_update
 from ._timm_plateau import PlateauLRScheduler as PlateauLRScheduler
 from ._timm_plateau import PlateauLRSchedulerState as PlateauLRSchedulerState
 from ._timm_sched import CosineLRScheduler as CosineLRScheduler
-from ._timm_sched import MultiStepLRScheduler as MultiStepLRScheduler
 from ._timm_sched import PolyLRScheduler as PolyLRScheduler
-from ._timm_sched import StepLRScheduler as StepLRScheduler
 from ._timm_sched import TanhLRScheduler as TanhLRScheduler
+from ._timm_step import MultiStepLRScheduler as MultiStepLRScheduler
+from ._timm_step import StepLRScheduler as StepLRScheduler
 from ._timm_wsd import WSDLRScheduler as WSDLRScheduler
 
 __all__ = ["CosineLRScheduler", "MultiStepLRScheduler", "PlateauLRScheduler",
