@@ -194,3 +194,14 @@ def test_bad_update_arguments():
     tx.update(None, state, value=jnp.ones(2))
   with pytest.raises(TypeError, match="epoch"):
     tx.update(None, state, epoch=1.5)
+
+
+def test_readme_snippet_runs(standard_promotion):  # optax.adamw needs standard promotion
+  readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+  section = readme[readme.index("<!-- BEGIN compat -->"):readme.index("<!-- END compat -->")]
+  blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
+  code = next(b for b in blocks if "PlateauLRScheduler" in b)
+  namespace = {"optax": optax}
+  exec(code, namespace)  # noqa: S102 - the README's own code
+  assert float(namespace["state"][1].lr) == pytest.approx(1e-4, rel=1e-6)
+  assert int(namespace["state"][1].epoch) == 4
