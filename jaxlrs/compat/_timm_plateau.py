@@ -81,8 +81,9 @@ def PlateauLRScheduler(lr: float, decay_rate: float = 0.1, patience_t: int = 10,
       updates, state = tx.update(grads, state, params, value=val_loss)  # after an evaluation
 
   A step at ``epoch <= warmup_t`` sets ``warmup_lr_init + epoch (lr - warmup_lr_init) /
-  warmup_t`` and ignores the metric (as timm: with ``warmup_t=0`` epoch 0 sets
-  ``warmup_lr_init``). Later steps first undo the last noise, then feed the metric to
+  warmup_t`` and ignores the metric (as timm: with ``warmup_t=0``, a step at epoch 0 sets
+  ``warmup_lr_init``, and the plateau logic then continues from that rate, 0 by default: count
+  epochs from 1 as timm's training loop does). Later steps first undo the last noise, then feed the metric to
   ``ReduceLROnPlateau(mode, factor=decay_rate, patience=patience_t, threshold,
   threshold_mode="rel", cooldown=cooldown_t, min_lr=lr_min, eps=1e-8)``: a metric ``m`` improves
   on ``best`` when ``m < best (1 - threshold)`` (``min``) or ``m > best (1 + threshold)``
