@@ -59,7 +59,7 @@ def rst_to_markdown(text: str) -> str:
 
 # Modules whose docstrings still group several arguments in one ``Args:`` entry or write prose
 # under ``Raises:``: the parser's warnings about them are silenced until they are rewritten.
-LENIENT = ("jaxlrs.layerwise", "jaxlrs.compat._timm_", "jaxlrs.compat.timm")
+LENIENT = ("jaxlrs.layerwise",)
 
 
 class RstToMarkdown(griffe.Extension):

@@ -79,7 +79,11 @@ def build(spec: str, args: argparse.Namespace) -> Any:
     if args.learning_rate is not None:
       extra.setdefault(_lr_argument(prefix, fn), args.learning_rate)
     result = fn(**extra)
-    return result[0] if isinstance(result, tuple) else result  # timm create_scheduler_v2
+    if prefix == "timm" and name == "create_scheduler_v2":
+      result = result[0]
+    if not isinstance(result, jaxlrs.Schedule):  # timm's plateau: an Optax transform
+      raise UsageError(f"{spec} with these arguments depends on a metric: nothing to show")
+    return result
   text = spec
   path = pathlib.Path(spec)
   if not spec.lstrip().startswith("{"):
@@ -122,7 +126,8 @@ def _port_names(prefix: str) -> list[str]:
     return list(compat.sambaflow.LR_SCHEDULES)
   module = getattr(compat, prefix)
   skip = {"SCHEDULERS", "get_cycle_length", "per_update", "with_momentum", "SequentialLR",
-          "join_schedules", "sgdr_schedule"}  # helpers and combinators of other schedules
+          "join_schedules", "sgdr_schedule",  # helpers and combinators of other schedules
+          "PlateauLRScheduler", "PlateauLRSchedulerState"}  # metric-driven: not schedules
   return [n for n in module.__all__ if n not in skip]
 
 

@@ -132,3 +132,10 @@ def test_unwritable_output_is_a_one_line_error(capsys, tmp_path):
 def test_missing_spec_is_a_usage_error(capsys):
   code, _, err = run(capsys, "show")
   assert code == 2 and "SPEC" in err
+
+
+def test_metric_driven_timm_plateau_is_a_clean_error(capsys):
+  code, _, err = run(capsys, "show", "timm:create_scheduler_v2", "--arg", 'sched="plateau"',
+                     "--learning-rate", "0.1")
+  assert code == 2 and "depends on a metric" in err and err.count("\n") == 1
+  assert "PlateauLRScheduler" not in cli._port_names("timm")  # an Optax transform, not plotted

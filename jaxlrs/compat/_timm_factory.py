@@ -8,8 +8,9 @@ from typing import Any, Sequence
 from ._args import checked
 from .._core import Schedule, check_child, check_value, require, require_choice
 from . import _timm_args as A
-from ._timm_sched import (
-    CosineLRScheduler, MultiStepLRScheduler, PolyLRScheduler, StepLRScheduler, TanhLRScheduler)
+from ._timm_sched import CosineLRScheduler, PolyLRScheduler, TanhLRScheduler
+from ._timm_step import MultiStepLRScheduler, StepLRScheduler
+from ._timm_plateau import PlateauLRScheduler
 from ._timm_wsd import WSDLRScheduler
 from ._timm_shapes import timm_per_epoch
 
@@ -26,7 +27,11 @@ def get_cycle_length(t_initial: int, cycle_mul: float = 1.0, cycle_limit: int = 
   ``warmup_prefix``. (timm's ``WSDLRScheduler`` has ``warmup_t + t_initial``.)
 
   Args:
-    t_initial, cycle_mul, cycle_limit, warmup_t, warmup_prefix: the scheduler's arguments.
+    t_initial: length of the first cycle (a positive int).
+    cycle_mul: cycle length multiplier, ``>= 1``.
+    cycle_limit: number of cycles of the scheduler.
+    warmup_t: warmup steps (a non-negative int).
+    warmup_prefix: whether the cycles start after the warmup (then it is counted).
     cycles: number of cycles (0: ``cycle_limit``).
 
   Returns:
@@ -95,27 +100,57 @@ def create_scheduler_v2(lr: float, sched: str = "cosine", num_epochs: int = 300,
   turns ``noise`` fractions into a noise range of ``t_initial``, maps ``decay_rate`` to the
   polynomial power for ``poly``, fits ``wsd``/``rsqrt`` inside ``num_epochs`` unless
   ``warmup_prefix``, and returns the total number of epochs as timm does (cycles, warmup prefix
-  and cooldown included).
+  and cooldown included). ``plateau`` builds :func:`PlateauLRScheduler` (an Optax transform
+  driven by a metric) with ``patience_t=patience_epochs``, ``mode=plateau_mode`` and, as timm,
+  ``cooldown_t=0`` whatever ``cooldown_epochs`` is.
 
   Args:
     lr: base learning rate.
     sched: one of :data:`SCHEDULERS`.
-    (others): timm's arguments, with timm's defaults.
+    num_epochs: epochs of the schedule (without a warmup prefix and cooldown).
+    decay_epochs: epochs between decays (``step``), or the decay phase of ``wsd``/``rsqrt``
+      (a fraction in ``(0, 1)`` of its length); None: 90, or 0.2 for ``wsd``/``rsqrt``.
+    decay_milestones: milestones of ``multistep``, in epochs.
+    cooldown_epochs: epochs added to the total after the cycles (not a plateau cooldown).
+    patience_epochs: ``patience_t`` of ``plateau``.
+    decay_rate: decay factor (``step``, ``multistep``, ``plateau``), the power of ``poly``.
+    min_lr: ``lr_min`` of the scheduler built.
+    warmup_lr: ``warmup_lr_init`` of the scheduler built.
+    warmup_epochs: warmup length in epochs.
+    warmup_prefix: whether the warmup comes before ``num_epochs`` (added to the total).
+    noise: None, a fraction of ``num_epochs`` from which noise is on, or a pair of fractions.
+    noise_pct: noise limit, positive.
+    noise_std: standard deviation of the normal noise, positive.
+    noise_seed: noise seed.
+    cycle_mul: cycle length multiplier (``cosine``, ``tanh``, ``poly``).
+    cycle_decay: peak multiplier per cycle (``cosine``, ``tanh``, ``poly``).
+    cycle_limit: number of cycles (``cosine``, ``tanh``, ``poly``).
+    k_decay: k-decay exponent (``cosine``, ``poly``).
+    decay_fn: decay function of ``wsd``/``rsqrt`` (None: ``1-sqrt``, ``linear`` for ``rsqrt``).
+    stable_timescale: timescale of ``rsqrt`` in epochs (None: ``warmup_epochs``).
+    plateau_mode: ``"max"`` or ``"min"``, the metric direction of ``plateau``.
+    step_on_epochs: whether the step is the epoch (otherwise the update; not for ``plateau``).
+    updates_per_epoch: optimizer updates per epoch (needed with ``step_on_epochs=False``).
 
   Returns:
     ``(schedule, num_epochs)``; the schedule's step is the epoch (``step_on_epochs``) or the
-    update (see :func:`per_update` to read an epoch schedule per update).
+    update (see :func:`per_update` to read an epoch schedule per update). For ``plateau`` the
+    first item is the Optax transform of :func:`PlateauLRScheduler`.
 
   Raises:
-    ValueError: unknown ``sched``; ``step_on_epochs=False`` without ``updates_per_epoch``;
-      ``plateau`` (metric-driven: the error points to :func:`jaxlrs.reduce_on_plateau`); a ``wsd``/``rsqrt`` decay outside ``(0, length]``; and every
-      error of the scheduler built, under that scheduler's argument name.
+    ValueError: unknown ``sched``; ``step_on_epochs=False`` without ``updates_per_epoch`` or
+      with ``plateau``; a ``wsd``/``rsqrt`` decay outside ``(0, length]``; and every error of
+      the scheduler built, under that scheduler's argument name.
+    TypeError: a non-bool flag or a fractional count.
 
   Example:
     >>> s, epochs = create_scheduler_v2(0.1, "cosine", num_epochs=50, warmup_epochs=5,
     ...                                 warmup_prefix=True)
     >>> epochs, s(0), s(5)
     (55, Array(1.e-05, dtype=float32), Array(0.1, dtype=float32))
+    >>> tx, epochs = create_scheduler_v2(0.1, "plateau", num_epochs=50, plateau_mode="min")
+    >>> tx.init(None).lr
+    Array(0.1, dtype=float32)
   """
   require_choice("sched", sched, SCHEDULERS)
   A.flag("step_on_epochs", step_on_epochs)
@@ -161,10 +196,13 @@ def create_scheduler_v2(lr: float, sched: str = "cosine", num_epochs: int = 300,
   elif sched == "multistep":
     s = MultiStepLRScheduler(lr, milestones, decay_rate=decay_rate, **common)
   elif sched == "plateau":
-    raise ValueError(
-        "sched='plateau' depends on a metric, not on the step: use the Optax transform "
-        f"jaxlrs.reduce_on_plateau(factor={decay_rate!r}, patience={patience_epochs!r}, "
-        f"mode={plateau_mode!r}) after your optimizer and pass value=metric to its update.")
+    require(step_on_epochs, "step_on_epochs", step_on_epochs,
+            "True for sched='plateau' (timm steps it once per epoch)")
+    require_choice("plateau_mode", plateau_mode, ("min", "max"))
+    s = PlateauLRScheduler(lr, decay_rate=decay_rate,
+                           patience_t=A.steps("patience_epochs", patience_epochs),
+                           cooldown_t=0, warmup_lr_init=warmup_lr, warmup_t=warmup_t,
+                           lr_min=min_lr, mode=plateau_mode, **noise_args)
   else:
     t_sched = t_initial if warmup_prefix else t_initial - warmup_t
     if 0 < decay_epochs < 1:

@@ -37,11 +37,27 @@ def WSDLRScheduler(lr: float, t_initial: int, decay_t: int, lr_min: float = 0.0,
   Built from :func:`jaxlrs.anneal`, :func:`jaxlrs.join`, :func:`jaxlrs.warmup` arithmetic.
 
   Args:
+    lr: base learning rate (timm reads it from the optimizer).
     t_initial: length of the stable and decay phases (a positive int).
     decay_t: length of the decay phase, in ``(0, t_initial]``.
-    stable_fn, stable_timescale, stable_power, decay_fn, decay_power, decay_ratio: as above
-      (a callable ``decay_fn`` is not supported: build it from jaxlrs shapes).
-    (others): as :func:`CosineLRScheduler`.
+    lr_min: value reached at the end of the decay, in ``[0, lr]``.
+    stable_fn: ``"constant"``, ``"rsqrt"`` or ``"power"``.
+    stable_timescale: timescale of the ``rsqrt``/``power`` stable phase, positive (None:
+      ``warmup_t``).
+    stable_power: exponent of the ``power`` stable phase, positive.
+    decay_fn: ``"linear"``, ``"1-sqrt"``, ``"cosine"``, ``"power"`` or ``"exp"`` (a callable is
+      not supported: build it from jaxlrs shapes).
+    decay_power: exponent of the ``power`` decay, positive.
+    decay_ratio: ``r`` of the ``exp`` decay, in ``(0, 1)``.
+    warmup_t: warmup steps (a non-negative int).
+    warmup_lr_init: value at ``t = 0`` of the warmup, ``>= 0``.
+    t_in_epochs: timm's step unit; the values do not depend on it.
+    noise_range_t: None, a step from which noise is on, or ``(start, end)``.
+    noise_pct: noise limit (normal noise is redrawn until ``|n| < noise_pct``), positive.
+    noise_std: standard deviation of the normal noise, positive.
+    noise_seed: seed; step ``t`` draws from ``manual_seed(noise_seed + t)`` as timm does.
+    initialize: accepted for timm's signature (a bool).
+    noise_type: ``"normal"`` or ``"uniform"`` (timm's base-class argument).
 
   Returns:
     A jaxlrs schedule of ``t``.

@@ -125,6 +125,7 @@ def signatures():
           "StepLRScheduler": mods["step_lr"].StepLRScheduler,
           "MultiStepLRScheduler": mods["multistep_lr"].MultiStepLRScheduler,
           "WSDLRScheduler": mods["wsd_lr"].WSDLRScheduler,
+          "PlateauLRScheduler": mods["plateau_lr"].PlateauLRScheduler,
           "create_scheduler_v2": mods["scheduler_factory"].create_scheduler_v2}
   torch_names = ["StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
                  "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
@@ -166,7 +167,7 @@ def _timm_scheduler_package():
                          importlib.import_module("_timm_scheduler.scheduler"))
   return {name: importlib.import_module(f"_timm_scheduler.{name}")
           for name in ("cosine_lr", "poly_lr", "tanh_lr", "step_lr", "multistep_lr", "wsd_lr",
-                       "scheduler_factory")}
+                       "plateau_lr", "scheduler_factory")}
 
 
 TIMM_STEPS = list(range(N)) + [0.5, 2.5, 7.25, 33.5, 99.75]  # fractional epochs too
@@ -321,6 +322,9 @@ def keras_cases():
 
 
 def main():
+  import generate_plateau  # timm's metric-driven PlateauLRScheduler: calls, not steps
+
+  generate_plateau.main()
   for lib, fn in (("torch", torch_cases), ("torch_momentum", torch_momentum_cases),
                   ("timm", timm_cases), ("keras", keras_cases), ("signatures", signatures)):
     path = HERE / f"{lib}.json"
