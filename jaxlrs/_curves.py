@@ -60,8 +60,14 @@ def _cosine(start, end, f):
 
   Also defined for ``f`` outside ``[0, 1]``, where it continues periodically: ``f = 2 c u``
   traces ``c`` full cosine periods over ``u in [0, 1]`` (:func:`jaxlrs.cosine` ``cycles``).
+
+  Evaluated as ``sin(pi d / 2)^2`` with ``d = |(f mod 2) - 1|`` the distance to the bottom, an
+  identity that keeps the tail's relative precision: ``1 + cos(pi f)`` cancels near ``f = 1``
+  (in float32 the second-to-last of 300 steps was off by 1.4e-4 relative), while ``d`` is exact
+  there (a difference of nearby floats) and the sine of a small angle is accurate.
   """
-  return end + (start - end) * 0.5 * (1 + jnp.cos(math.pi * f))
+  d = jnp.abs(jnp.mod(f, 2) - 1)
+  return end + (start - end) * jnp.square(jnp.sin(0.5 * math.pi * d))
 
 
 @_curve("exponential", positive=True, symmetric=True)

@@ -196,4 +196,5 @@ def test_cosine_cycles_are_a_closed_form():
   assert len(jax.tree.leaves(s)) == 5  # the same leaves as any cosine: O(1) to build
   steps = np.array([0, 5, 10, 12, 15, 17, 1000, 1003])
   want = [cosine(k, 10, 10**6, 1e5) for k in steps]
-  np.testing.assert_allclose(s(steps) / LR, want, rtol=1e-5, atol=1e-5)
+  # The phase 2 * 1e5 * step / 1e6 reaches ~200 here, where a float32 ulp is 1.5e-5.
+  np.testing.assert_allclose(s(steps) / LR, want, rtol=1e-5, atol=3e-5)
