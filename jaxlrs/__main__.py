@@ -181,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     print("error: give a command (show, plot, list) and a SPEC; see --help", file=sys.stderr)
     return 2
   try:
+    if args.total_steps is not None and args.total_steps < 0:
+      raise UsageError(f"--total-steps must be >= 0, got {args.total_steps}")
+    if args.points < 1:
+      raise UsageError(f"--points must be >= 1, got {args.points}")
     schedule = build(args.spec, args)
     horizon = plotted_steps(schedule, args.total_steps)
     if horizon <= 0:
