@@ -157,12 +157,12 @@ def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None
     edges = np.linspace(0, n, width + 1).round().astype(int)
     first, last = edges[:-1], edges[1:]
 
-  def row(y: float) -> int:
+  def row_of(y: float) -> int:
     return height - 1 - int(round((y - lo) / span * (height - 1)))
 
   for mark, ys in zip(_MARKS, curves):
     for x, (a, b) in enumerate(zip(first, last)):
-      for r in range(row(float(ys[a:b].max())), row(float(ys[a:b].min())) + 1):
+      for r in range(row_of(float(ys[a:b].max())), row_of(float(ys[a:b].min())) + 1):
         grid[r][x] = mark
   tick = {0: f"{hi:.3g}", height - 1: f"{lo:.3g}"}
   lines = [f"{tick.get(r, ''):>10} |" + "".join(row) for r, row in enumerate(grid)]
