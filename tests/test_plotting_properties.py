@@ -50,8 +50,8 @@ def _grid(text, height):
           lines[0].split("|")[0].strip(), lines[height - 1].split("|")[0].strip())
 
 
-@settings(max_examples=25)
-@given(st.lists(schedules(), min_size=1, max_size=4), st.integers(1, 400), st.integers(8, 100),
+@settings(max_examples=15)
+@given(st.lists(schedules(), min_size=1, max_size=3), st.integers(1, 400), st.integers(8, 100),
        st.integers(3, 30))
 def test_text_plot_has_the_requested_size(scheds, total_steps, width, height):
   text = jaxlrs.plot_terminal(scheds, total_steps, labels=[f"s{i}" for i in range(len(scheds))],
