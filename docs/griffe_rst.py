@@ -57,22 +57,24 @@ def rst_to_markdown(text: str) -> str:
   return "\n".join(out)
 
 
-# Modules whose docstrings still group several arguments in one ``Args:`` entry or write prose
-# under ``Raises:``: the parser's warnings about them are silenced until they are rewritten.
-LENIENT = ("jaxlrs.layerwise",)
-
-
 class RstToMarkdown(griffe.Extension):
   """Rewrites every docstring once it is loaded."""
 
   def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
     if obj.docstring is not None:
       obj.docstring.value = rst_to_markdown(obj.docstring.value)
-      if obj.path.startswith(LENIENT) or obj.canonical_path.startswith(LENIENT):
-        obj.docstring.parser_options = {**obj.docstring.parser_options, "warnings": False}
 
   def on_class(self, *, cls: griffe.Class, **kwargs: Any) -> None:
     if "__init__" in cls.members or cls.module.path.endswith("__main__"):
+      return
+    new = cls.members.get("__new__")
+    if isinstance(new, griffe.Function):
+      # A class built by ``__new__`` (an int subclass): its ``Args:`` are ``__new__``'s, which
+      # griffe does not read as the constructor.
+      params = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword),
+                *list(new.parameters)[1:]]
+      cls.set_member("__init__", griffe.Function(
+          "__init__", parameters=griffe.Parameters(*params), returns="None"))
       return
     try:
       runtime = getattr(importlib.import_module(cls.module.path), cls.name)

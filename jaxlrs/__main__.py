@@ -60,6 +60,16 @@ def build(spec: str, args: argparse.Namespace) -> Any:
     key, value = item.split("=", 1)
     extra[key] = _parse_value(value)
   prefix, _, name = spec.partition(":")
+  # A flag the spec has no use for is an error, never silently dropped.
+  if not (prefix in PORTS and name):
+    for flag, given in (("--learning-rate", args.learning_rate), ("--arg", args.arg),
+                        ("--warmup-steps", args.warmup_steps)):
+      if given is not None:
+        raise UsageError(f"{flag} is for recipes (hf:, torch:, ...); a JSON config holds its "
+                         "own arguments")
+  elif prefix not in ("hf", "sambaflow") and args.warmup_steps is not None:
+    raise UsageError(f"--warmup-steps is for hf: and sambaflow: recipes; give {prefix}: "
+                     "recipes their own argument with --arg")
   if prefix == "hf" and name:
     if args.learning_rate is None:
       raise UsageError("hf recipes need --learning-rate")
@@ -141,6 +151,12 @@ def _lr_argument(prefix: str, fn: Any) -> str:
   raise UsageError(f"{prefix}:{fn.__name__} has no learning-rate argument; use --arg")
 
 
+def _labels(spec: str) -> list[str] | None:
+  """The legend label: the recipe or file name as given; for inline JSON the schedule's repr
+  (shortened by the plot), not the whole config."""
+  return None if spec.lstrip().startswith("{") else [spec]
+
+
 def list_kinds() -> str:
   """Everything the command line builds: core kinds, public functions, and every port."""
   import jaxlrs
@@ -181,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     print("error: give a command (show, plot, list) and a SPEC; see --help", file=sys.stderr)
     return 2
   try:
+    if args.total_steps is not None and args.total_steps < 0:
+      raise UsageError(f"--total-steps must be >= 0, got {args.total_steps}")
+    if args.points < 1:
+      raise UsageError(f"--points must be >= 1, got {args.points}")
     schedule = build(args.spec, args)
     horizon = plotted_steps(schedule, args.total_steps)
     if horizon <= 0:
@@ -200,12 +220,12 @@ def main(argv: list[str] | None = None) -> int:
       print(f"{'step':>10}  value")
       for k, v in zip(steps, values):
         print(f"{k:>10}  {v:.6g}")
-      print(plot_terminal(schedule, horizon, labels=[args.spec]))
+      print(plot_terminal(schedule, horizon, labels=_labels(args.spec)))
       print(schedule.summary(horizon))
     else:
       from jaxlrs.plotting import plot
 
-      fig = plot(schedule, horizon, labels=[args.spec])
+      fig = plot(schedule, horizon, labels=_labels(args.spec))
       try:
         fig.savefig(args.output, dpi=120)
       except OSError as e:

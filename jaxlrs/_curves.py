@@ -13,7 +13,10 @@ symmetric in time (linear, cosine, exponential) the two agree; for ``1-sqrt`` th
 ``1 - sqrt(1 - f)`` (convex), as in Hugging Face's WSD schedule.
 
 Adding a shape is one decorated function below: it appears in :data:`SHAPES`, in every composer,
-in the error messages and in the tests that run over every shape.
+in the error messages and in the tests that run over every shape. A curve may take parameters of
+its own as keyword arguments with documented defaults (``tanh``'s bounds ``lb``/``ub``): the
+composers use the defaults, and a port that needs other values passes them to :func:`decay` or
+:func:`rise`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import jax.numpy as jnp
 
 from ._core import concrete_float, safe_div, safe_pow
 
-CurveFn = Callable[[Any, Any, jax.Array], jax.Array]
+CurveFn = Callable[..., jax.Array]  # (start, end, f, **parameters of the curve) -> values
 _CURVES: dict[str, CurveFn] = {}
 _POSITIVE: set[str] = set()
 _SYMMETRIC: set[str] = set()
@@ -86,17 +89,22 @@ def _one_minus_sqrt(start, end, f):
 _TANH_LB, _TANH_UB = -7.0, 3.0
 
 
-@_curve("tanh")
-def _tanh(start, end, f):
-  """timm's ``TanhLRScheduler`` curve (bounds -7 and 3), scaled to meet both ends exactly:
+def _tanh_of(x: Any) -> Any:
+  return math.tanh(x) if isinstance(x, (int, float)) else jnp.tanh(x)
 
-  ``end + (start - end) (tanh(3) - tanh(-7 + 10 f)) / (tanh(3) - tanh(-7))``. Nearly flat at
-  the start, steepest at ``f = 0.7``. timm's own values, which stop short of both ends, are this
-  curve between ``lr_min + (lr - lr_min)(1 - tanh(-7)) / 2`` and
-  ``lr_min + (lr - lr_min)(1 - tanh(3)) / 2``.
+
+@_curve("tanh")
+def _tanh(start, end, f, lb=_TANH_LB, ub=_TANH_UB):
+  """timm's ``TanhLRScheduler`` curve (bounds ``lb < ub``, timm's defaults -7 and 3), scaled to
+  meet both ends exactly:
+
+  ``end + (start - end) (tanh(ub) - tanh(lb + (ub - lb) f)) / (tanh(ub) - tanh(lb))``. With the
+  default bounds it is nearly flat at the start and steepest at ``f = 0.7``. timm's own values,
+  which stop short of both ends, are this curve between ``lr_min + (lr - lr_min)(1 - tanh(lb)) / 2``
+  and ``lr_min + (lr - lr_min)(1 - tanh(ub)) / 2``. The composers use the default bounds.
   """
-  hi, lo = math.tanh(_TANH_UB), math.tanh(_TANH_LB)
-  g = (hi - jnp.tanh(_TANH_LB + (_TANH_UB - _TANH_LB) * f)) / (hi - lo)
+  hi, lo = _tanh_of(ub), _tanh_of(lb)
+  g = (hi - jnp.tanh(lb + (ub - lb) * f)) / (hi - lo)
   return end + (start - end) * g
 
 
@@ -123,13 +131,14 @@ def check_shape(name: str, shape: Any, **values: Any) -> None:
         raise ValueError(f"{arg} must be positive for {name}={shape!r}, got {x!r}.")
 
 
-def decay(start: Any, end: Any, f: jax.Array, shape: str) -> jax.Array:
-  """Move from ``start`` to ``end`` along ``shape`` (forwards in time)."""
-  return _CURVES[shape](start, end, f)
+def decay(start: Any, end: Any, f: jax.Array, shape: str, **params: Any) -> jax.Array:
+  """Move from ``start`` to ``end`` along ``shape`` (forwards in time); ``params`` are the
+  curve's own parameters (``lb``/``ub`` of ``tanh``), by default its documented defaults."""
+  return _CURVES[shape](start, end, f, **params)
 
 
-def rise(start: Any, end: Any, f: jax.Array, shape: str) -> jax.Array:
+def rise(start: Any, end: Any, f: jax.Array, shape: str, **params: Any) -> jax.Array:
   """Move from ``start`` to ``end`` along ``shape`` read backwards in time (warmups)."""
   if shape in _SYMMETRIC:
-    return _CURVES[shape](start, end, f)
-  return _CURVES[shape](end, start, 1 - f)
+    return _CURVES[shape](start, end, f, **params)
+  return _CURVES[shape](end, start, 1 - f, **params)

@@ -17,6 +17,8 @@ _MARKS = "*o+x#@%&" + string.ascii_uppercase + string.digits
 
 def _named(schedules: Any, labels: Sequence[str] | None) -> list[tuple[str, ScheduleLike]]:
   if isinstance(schedules, Mapping):
+    if labels is not None:
+      raise ValueError("labels is for a list of schedules: a dict's keys are its labels.")
     items = list(schedules.items())
   else:
     if callable(schedules):
@@ -40,7 +42,16 @@ def _curves(items: list[tuple[str, Any]], total_steps: int) -> tuple[np.ndarray,
   total_steps = check_steps("total_steps", total_steps)
   require(total_steps > 0, "total_steps", total_steps, "positive")
   steps = np.arange(total_steps)
-  return steps, [np.asarray(s(steps), np.float64) for _, s in items]
+  curves = []
+  for name, s in items:
+    ys = np.asarray(s(steps), np.float64)
+    if ys.shape == ():  # a callable that ignores the step (optax.constant_schedule)
+      ys = np.full(steps.shape, ys)
+    if ys.shape != steps.shape:
+      raise ValueError(f"schedule {name!r} gives values of shape {ys.shape} for "
+                       f"{total_steps} steps: it must map an array of steps elementwise.")
+    curves.append(ys)
+  return steps, curves
 
 
 def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, ax: Any = None,
@@ -51,7 +62,7 @@ def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, 
     schedules: a schedule (or any callable of the step), a list of them, or a dict
       ``label -> schedule``.
     total_steps: steps ``0 .. total_steps - 1`` are plotted.
-    labels: legend labels for a list (default: the schedules' reprs).
+    labels: legend labels for a list (default: the schedules' reprs); not with a dict.
     ax: an existing matplotlib axis to draw on.
     log_y: logarithmic value axis.
     title: axis title.
@@ -61,6 +72,9 @@ def plot(schedules: Any, total_steps: int, labels: Sequence[str] | None = None, 
 
   Raises:
     ImportError: matplotlib is missing (``pip install "jaxlrs[plot]"``).
+    ValueError: ``total_steps`` not positive, ``labels`` not matching the schedules, or a
+      schedule whose values for an array of steps are not one per step.
+    TypeError: a schedule is not callable.
 
   Example:
     >>> fig = jaxlrs.plot({"cosine": jaxlrs.cosine(1.0, total_steps=100)}, total_steps=100)
@@ -92,19 +106,30 @@ def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None
                   width: int = 72, height: int = 16) -> str:
   """A text plot of one or several schedules (one mark per schedule), returned as a string.
 
+  The plot is ``height`` rows of ``width`` columns between the largest value of the schedules
+  over the plotted steps (top row, its value printed beside it) and the smallest (bottom row).
+  With at most ``width`` steps each column is one step; with more, column ``x`` covers a run of
+  consecutive steps and is marked on every row between the run's smallest and largest value, so
+  no step's value is skipped: the top and bottom rows are reached exactly where the schedules
+  reach their maximum and minimum. Where schedules overlap, the later one's mark shows.
+
   Args:
     schedules: a schedule (or any callable of the step), a list of them, or a dict
       ``label -> schedule``; up to 44 of them, each drawn with its own mark.
     total_steps: steps ``0 .. total_steps - 1`` are plotted.
-    labels: legend labels for a list (default: the schedules' reprs).
+    labels: legend labels for a list (default: the schedules' reprs); not with a dict.
     width: plot columns (``>= 8``).
     height: plot rows (``>= 3``).
 
   Returns:
-    The plot, its step axis and a legend line per schedule, as one string.
+    The plot, its step axis and a legend line per schedule, as one string: ``height`` rows,
+    the axis and the step labels (``12 + width`` characters each), then one legend line per
+    schedule.
 
   Raises:
-    ValueError: more schedules than marks, a bad size, or labels not matching the schedules.
+    ValueError: more schedules than marks, a bad size, ``total_steps`` not positive, labels not
+      matching the schedules, or a schedule whose values for an array of steps are not one per
+      step.
     TypeError: a schedule is not callable.
 
   Example:
@@ -124,11 +149,21 @@ def plot_terminal(schedules: Any, total_steps: int, labels: Sequence[str] | None
   hi = max(float(c.max()) for c in curves)
   span = hi - lo if hi > lo else 1.0
   grid = [[" "] * width for _ in range(height)]
-  columns = np.linspace(0, len(steps) - 1, width).round().astype(int)
+  n = len(steps)
+  if n <= width:  # one step per column (a step may fill several columns)
+    first = np.linspace(0, n - 1, width).round().astype(int)
+    last = first + 1
+  else:  # consecutive runs of steps, none skipped
+    edges = np.linspace(0, n, width + 1).round().astype(int)
+    first, last = edges[:-1], edges[1:]
+
+  def row_of(y: float) -> int:
+    return height - 1 - int(round((y - lo) / span * (height - 1)))
+
   for mark, ys in zip(_MARKS, curves):
-    for x, i in enumerate(columns):
-      row = height - 1 - int(round((ys[i] - lo) / span * (height - 1)))
-      grid[row][x] = mark
+    for x, (a, b) in enumerate(zip(first, last)):
+      for r in range(row_of(float(ys[a:b].max())), row_of(float(ys[a:b].min())) + 1):
+        grid[r][x] = mark
   tick = {0: f"{hi:.3g}", height - 1: f"{lo:.3g}"}
   lines = [f"{tick.get(r, ''):>10} |" + "".join(row) for r, row in enumerate(grid)]
   lines.append(" " * 11 + "+" + "-" * width)

@@ -276,7 +276,14 @@ def check_depths(params: Any, preset: str | None = None, rules: Any = None, *,
   that matched nothing. Pair it with :func:`format_plan` to see the paths at every depth.
 
   Args:
-    params, preset, rules, head, default, stages: as for :func:`depth_map`.
+    params: a parameter tree (linen dict or ``nnx.State``); only its paths are read.
+    preset: one of :data:`PRESETS` or None, as for :func:`depth_map`.
+    rules: a sequence of rules, as for :func:`depth_map`.
+    head: the head's patterns, ``None`` for a model without a head, or by default the preset's
+      head rules, as for :func:`depth_map`.
+    default: depth for parameters no rule matches (an int, ``"embedding"`` or ``"head"``); the
+      parameters it catches are listed in ``fallbacks``. None leaves them in ``unmatched``.
+    stages: ``"global"`` (one depth per block) or ``"stage"`` (one depth per stage).
 
   Returns:
     A :class:`DepthCheck`; ``ok`` is True when nothing needs a look; ``str()`` is a report.

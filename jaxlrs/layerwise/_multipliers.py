@@ -145,7 +145,7 @@ def decay_mask(params: Any) -> Any:
     A tree of bools with the structure of ``params``.
 
   Raises:
-    Nothing for any tree.
+    Nothing: every tree is accepted; each of its leaves gets a bool.
 
   Example:
     >>> jaxlrs.layerwise.decay_mask({"dense": {"kernel": 0, "bias": 0}, "LayerNorm": {"scale": 0}})

@@ -70,7 +70,11 @@ def format_plan(depths: Any, multipliers: Any, schedule: Any = None, step: int =
   shows at a glance.
 
   Args:
-    depths, multipliers, schedule, step: as for :func:`plan`.
+    depths: a depth map (from :func:`depth_map`, or any tree of ints).
+    multipliers: a tree of multipliers with the same paths (None or 0: frozen).
+    schedule: optional schedule (or float) whose value at ``step`` gives the learning rates;
+      without it the ``lr`` column shows ``-``.
+    step: the step at which to evaluate ``schedule``.
     verbose: list every path under its row.
 
   Returns:

@@ -29,7 +29,7 @@ def path_of(path: Sequence[Any]) -> str:
     A string such as ``encoder/layer/0/kernel``.
 
   Raises:
-    Nothing for any key path.
+    TypeError: ``path`` is not a sequence of keys (an int, None).
 
   Example:
     >>> (p, _), = jax.tree_util.tree_flatten_with_path({"encoder": {"layer": [{"kernel": 0}]}})[0]
