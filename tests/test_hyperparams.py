@@ -380,7 +380,7 @@ def test_readme_section_runs_and_says_true(capsys, standard_promotion):
   np.testing.assert_allclose([lo, hi], [0.05 * ns["lr"](15), 0.1 * ns["lr"](15)], rtol=1e-6)
   out = capsys.readouterr().out
   printed = out.splitlines()
-  assert printed[0] == ("{'b1': Array(0.94999725, dtype=float32), 'learning_rate': Array(0.00400265, "
+  assert printed[0] == ("{'b1': Array(0.94999725, dtype=float32), 'learning_rate': Array(0.00400266, "
                         "dtype=float32), 'weight_decay': Array(0.0005, dtype=float32)}")
   assert printed[1] == "0.00045949104"
   assert printed[0].replace("dtype=float32", "...") in section.replace("\n# ", "")

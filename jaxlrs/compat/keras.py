@@ -72,7 +72,7 @@ def PiecewiseConstantDecay(boundaries: Sequence[int], values: Sequence[float]) -
   """
   if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__iter__"):
     raise TypeError(f"boundaries must be a sequence of steps, got {boundaries!r}.")
-  steps = []
+  steps: list[int] = []
   for i, b in enumerate(boundaries):
     b = check_steps(f"boundaries[{i}]", b)
     require(b >= 0, f"boundaries[{i}]", b, "a non-negative step")
