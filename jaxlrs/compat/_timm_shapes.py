@@ -3,9 +3,10 @@
 These are registered schedules (pytrees with configs) like the core shapes. ``timm_cycles``
 carries timm's cycle arithmetic (cycle lengths ``t_initial * cycle_mul**i``, peaks
 ``lr * cycle_decay**i``, ``cycle_limit`` including 0, ``k_decay``) for the curves timm cycles
-through; its cosine curve is the core ``cosine`` curve (:mod:`jaxlrs._curves`). Its tanh curve
-keeps timm's free bounds ``lb``/``ub`` (the core ``tanh`` shape fixes them at -7 and 3 and is
-scaled to meet both ends, which timm's values do not).
+through; its cosine and tanh curves are the core ``cosine`` and ``tanh`` curves
+(:mod:`jaxlrs._curves`), the tanh one with timm's bounds ``lb``/``ub`` and between the values
+timm's formula gives at the ends (it stops short of ``lr`` and ``lr_min``; the core curve is
+scaled to meet its ends).
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ class timm_cycles(Schedule, kind="timm_cycles"):
       factor = safe_pow(1 - safe_pow(frac, self.k_decay), self.power)
       value = self.lr_min + (peak - self.lr_min) * factor
     else:
-      factor = 0.5 * (1 - jnp.tanh(self.lb * (1 - frac) + self.ub * frac))
-      value = self.lr_min + (peak - self.lr_min) * factor
+      # timm's values stop short of both ends: the core curve between the values timm implies.
+      start, end = (self.lr_min + (peak - self.lr_min) * 0.5 * (1 - jnp.tanh(b))
+                    for b in (self.lb, self.ub))
+      value = decay(start, end, frac, "tanh", lb=self.lb, ub=self.ub)
     return jnp.where(i >= self.cycle_limit, jnp.asarray(self.lr_min, t.dtype), value)
 
   def horizon(self) -> int:
