@@ -6,6 +6,7 @@ import math
 from typing import Any, Sequence
 
 from ._args import checked
+from .. import _shapes
 from .._core import Schedule, check_child, check_value, require, require_choice
 from . import _timm_args as A
 from ._timm_sched import CosineLRScheduler, PolyLRScheduler, TanhLRScheduler
@@ -14,7 +15,8 @@ from ._timm_plateau import PlateauLRScheduler
 from ._timm_wsd import WSDLRScheduler
 from ._timm_shapes import timm_per_epoch
 
-SCHEDULERS = ("cosine", "tanh", "step", "multistep", "plateau", "poly", "wsd", "rsqrt")
+SCHEDULERS = ("cosine", "tanh", "step", "multistep", "plateau", "poly", "wsd", "rsqrt", "constant",
+              "none")
 
 
 @checked
@@ -102,7 +104,9 @@ def create_scheduler_v2(lr: float, sched: str = "cosine", num_epochs: int = 300,
   ``warmup_prefix``, and returns the total number of epochs as timm does (cycles, warmup prefix
   and cooldown included). ``plateau`` builds :func:`PlateauLRScheduler` (an Optax transform
   driven by a metric) with ``patience_t=patience_epochs``, ``mode=plateau_mode`` and, as timm,
-  ``cooldown_t=0`` whatever ``cooldown_epochs`` is.
+  ``cooldown_t=0`` whatever ``cooldown_epochs`` is. ``constant`` is timm's step schedule that
+  never decays (warmup and noise apply); for ``none``, where timm returns no scheduler and the
+  optimizer keeps its learning rate, this returns ``jaxlrs.constant(lr)``.
 
   Args:
     lr: base learning rate.
@@ -193,6 +197,10 @@ def create_scheduler_v2(lr: float, sched: str = "cosine", num_epochs: int = 300,
   elif sched == "step":
     require(float(decay_t).is_integer(), "decay_epochs", decay_epochs, "whole steps")
     s = StepLRScheduler(lr, decay_t, decay_rate=decay_rate, **common)
+  elif sched == "constant":  # timm: a step schedule that never decays (warmup and noise apply)
+    s = StepLRScheduler(lr, 1, decay_rate=1.0, **common)
+  elif sched == "none":  # timm returns no scheduler and the optimizer keeps its lr
+    s = _shapes.constant(lr)
   elif sched == "multistep":
     s = MultiStepLRScheduler(lr, milestones, decay_rate=decay_rate, **common)
   elif sched == "plateau":

@@ -278,13 +278,19 @@ def timm_cases():
            updates_per_epoch=12, noise=0.5),
       dict(sched="wsd", num_epochs=8, warmup_epochs=1, step_on_epochs=False,
            updates_per_epoch=12),
+      dict(sched="constant", num_epochs=20, warmup_epochs=3, warmup_lr=1e-4, noise=0.5),
+      dict(sched="constant", num_epochs=8, warmup_epochs=1, warmup_prefix=True,
+           step_on_epochs=False, updates_per_epoch=12),
+      dict(sched="none", num_epochs=20, warmup_epochs=3, warmup_prefix=True),
   ]
   for cfg in factory_configs:
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     sched, num_epochs = factory(opt, **cfg)
     steps = list(range(N))
+    # "none": timm returns no scheduler and the optimizer keeps its learning rate.
+    values = [0.1] * N if sched is None else _timm_values(sched, steps)
     out.append(dict(name="create_scheduler_v2", kwargs=dict(lr=0.1, **cfg), steps=steps,
-                    values=_timm_values(sched, steps), num_epochs=num_epochs))
+                    values=values, num_epochs=num_epochs))
   return out
 
 
