@@ -128,6 +128,12 @@ def test_beit_shared_relative_position_bias_has_the_heads_depth():
   mults = layerwise.llrd_multipliers(depths, 0.5, head_multiplier=2.0)
   assert get(mults) == 2.0 and mults["classifier"]["kernel"] == 2.0
   assert mults["beit"]["embeddings"]["cls_token"] == 0.125
+  pre = jax.tree.map(lambda s: jnp.zeros(s.shape), params)
+  fresh = jax.tree.map(lambda s: jnp.ones(s.shape), params)
+  assert get(layerwise.reinit_top_layers(pre, fresh, depths, n=0)).sum() == 24
+  assert get(layerwise.reinit_top_layers(pre, fresh, depths, n=0, include_head=False)).sum() == 0
+  with pytest.raises(ValueError, match="relative_position_bias_table"):
+    layerwise.depth_map(params, preset="bert", head=[r"pooler/", r"^classifier/"])
   stem = layerwise.depth_map(params, preset="bert", rules=[(r"encoder/relative_position_bias/", 0)])
   assert get(stem) == 0 and layerwise.num_layers(stem) == 3
   own = layerwise.depth_map(tree_of(MODELS["hf_beit_block_bias_image_classification"]),
