@@ -113,3 +113,41 @@ def test_every_fixture_plan_prints_one_row_per_depth():
     text = layerwise.format_plan(depths, layerwise.llrd_multipliers(depths, 0.9), 1e-3)
     rows = text.splitlines()[2:]
     assert [int(r.split()[0]) for r in rows] == sorted({*flat(depths).values()})
+
+
+def test_beit_shared_relative_position_bias_has_the_heads_depth():
+  # BEiT's fine-tuning code gives the shared bias the head's layer id (rel_pos_bias ->
+  # num_max_layer - 1): it follows the head's multiplier; timm's choice (the stem) is one rule.
+  params = tree_of(MODELS["hf_beit_shared_bias_image_classification"])
+  depths = layerwise.depth_map(params, preset="bert")
+
+  def get(tree):
+    return tree["beit"]["encoder"]["relative_position_bias"]["relative_position_bias_table"]
+
+  assert get(depths) == 4 and get(depths).role == "head" and layerwise.num_layers(depths) == 3
+  mults = layerwise.llrd_multipliers(depths, 0.5, head_multiplier=2.0)
+  assert get(mults) == 2.0 and mults["classifier"]["kernel"] == 2.0
+  assert mults["beit"]["embeddings"]["cls_token"] == 0.125
+  pre = jax.tree.map(lambda s: jnp.zeros(s.shape), params)
+  fresh = jax.tree.map(lambda s: jnp.ones(s.shape), params)
+  assert get(layerwise.reinit_top_layers(pre, fresh, depths, n=0)).sum() == 24
+  assert get(layerwise.reinit_top_layers(pre, fresh, depths, n=0, include_head=False)).sum() == 0
+  with pytest.raises(ValueError, match="relative_position_bias_table"):
+    layerwise.depth_map(params, preset="bert", head=[r"pooler/", r"^classifier/"])
+  stem = layerwise.depth_map(params, preset="bert", rules=[(r"encoder/relative_position_bias/", 0)])
+  assert get(stem) == 0 and layerwise.num_layers(stem) == 3
+  own = layerwise.depth_map(tree_of(MODELS["hf_beit_block_bias_image_classification"]),
+                            preset="bert")
+  layers = own["beit"]["encoder"]["layer"]
+  assert [layers[str(i)]["attention"]["attention"]["relative_position_bias"]
+          ["relative_position_bias_table"] for i in range(3)] == [1, 2, 3]
+
+
+def test_every_head_of_the_encoder_families_is_recorded():
+  # One fixture per Flax head class of the families the README's "bert" row names.
+  heads = {"sequence_classification", "token_classification", "multiple_choice",
+           "question_answering", "masked_lm", "pretraining"}
+  for family in ("bert", "roberta", "bigbird", "electra", "albert", "distilbert"):
+    recorded = {n.removeprefix(f"hf_{family}_") for n in MODELS if n.startswith(f"hf_{family}_")}
+    missing = heads - recorded - ({"pretraining"} if family in ("roberta", "distilbert") else set())
+    assert not missing, (family, missing)

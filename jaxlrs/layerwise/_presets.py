@@ -13,17 +13,26 @@ from ._rules import Rule
 _W = r"^(?:(?:backbone|model|base_model|encoder|body|trunk|features)/)*"
 
 PRESETS: dict[str, list[Rule]] = {
-    # Hugging Face Flax encoders: BERT, RoBERTa, BigBird, ELECTRA, BEiT, ViT (encoder/layer/{i}),
-    # DistilBERT (transformer/layer/{i}), ALBERT (albert_layer_groups/{g}/albert_layers/{i}),
-    # with their pooler, classification, QA, MLM and pretraining heads.
+    # Hugging Face Flax encoders: BERT, RoBERTa (XLM-RoBERTa, RoBERTa-PreLayerNorm), BigBird,
+    # ELECTRA, BEiT, ViT (encoder/layer/{i}), DistilBERT (transformer/layer/{i}), ALBERT
+    # (albert_layer_groups/{g}/albert_layers/{i}), with their pooler, classification, token
+    # classification, multiple choice, QA, MLM, causal LM and pretraining heads.
     "bert": [
         Rule(r"(^|/)encoder/layers?/(\d+)(?:/|$)", "block"),
         Rule(r"(^|/)transformer/layer/(\d+)(?:/|$)", "block"),
         Rule(r"(^|/)albert_layer_groups/(\d+)/albert_layers/(\d+)(?:/|$)", "block"),
         Rule(r"(^|/)(embeddings|embeddings_project|embedding_hidden_mapping_in)(/|$)", 0),
-        Rule(r"(^|/)(pooler|classifier|pre_classifier|qa_outputs|cls|lm_head|layernorm"
-             r"|vocab_transform|vocab_layer_norm|vocab_projector|generator_predictions"
-             r"|generator_lm_head|discriminator_predictions)(/|$)", "head"),
+        Rule(r"(^|/)(pooler|classifier|pre_classifier|qa_outputs|qa_classifier|cls|lm_head"
+             r"|layernorm|predictions|sequence_summary|vocab_transform|vocab_layer_norm"
+             r"|vocab_projector|generator_predictions|generator_lm_head"
+             r"|discriminator_predictions)(/|$)", "head"),
+        # RoBERTa-PreLayerNorm's norm after the last block.
+        Rule(r"(^|/)roberta_prelayernorm/LayerNorm/|^LayerNorm/", "head"),
+        # BEiT's shared relative position bias (use_shared_relative_position_bias, the layout of
+        # its self-supervised checkpoints), added in every block: BEiT's own fine-tuning code
+        # (optim_factory, rel_pos_bias -> num_max_layer - 1) gives it the head's layer id, so it
+        # has the head's depth (timm's group_matcher puts it with the stem instead: depth 0).
+        Rule(r"(^|/)encoder/relative_position_bias/", "head"),
     ],
     # Hugging Face Flax GPT-2 (also GPT-Neo, GPT-J): wte, wpe, h/{i}, ln_f, lm_head.
     "gpt2": [
