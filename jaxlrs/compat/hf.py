@@ -20,11 +20,18 @@ Every schedule is a composition of jaxlrs shapes. The names of :data:`SCHEDULER_
 - ``reduce_lr_on_plateau`` and ``greedy`` depend on a metric: :func:`get_scheduler` raises and
   points to :func:`jaxlrs.reduce_on_plateau`.
 
-The others start with a linear warmup from 0 (:func:`jaxlrs.warmup`).
+The others start with a linear warmup from 0 (:func:`jaxlrs.warmup`). As in Transformers,
+``num_training_steps <= num_warmup_steps`` is accepted: the decays divide by
+``max(1, num_training_steps - num_warmup_steps)``.
 
 Past ``num_training_steps`` the schedules hold their final value. Transformers differs there:
 its ``cosine`` family rises again (``cos`` of a progress beyond 1) and ``inverse_sqrt`` keeps
 decaying (it has no end, and neither does ours).
+
+Where Transformers' ``get_scheduler`` silently drops what it was given, this one raises: the
+``scheduler_specific_kwargs`` of ``constant``, ``constant_with_warmup`` and ``inverse_sqrt``
+(call :func:`get_inverse_sqrt_schedule` with ``timescale=`` to set it), and a positive
+``num_warmup_steps`` for ``constant`` (use ``constant_with_warmup``).
 """
 
 from __future__ import annotations
@@ -88,7 +95,9 @@ def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None 
   Raises:
     ValueError: unknown name, a missing step count, ``reduce_lr_on_plateau`` or ``greedy``
       (Transformers 5.x; both are metric-driven: use :func:`jaxlrs.reduce_on_plateau`, an Optax
-      transform driven by the metric).
+      transform driven by the metric); ``scheduler_specific_kwargs`` for ``constant``,
+      ``constant_with_warmup`` or ``inverse_sqrt``, or ``num_warmup_steps > 0`` for
+      ``constant`` (Transformers ignores them).
     TypeError: a keyword the scheduler does not take.
 
   Example:
@@ -110,15 +119,24 @@ def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None 
         "which depends on the metric, not on the step: use the Optax transform "
         "jaxlrs.reduce_on_plateau(factor=..., patience=..., mode=...) chained after your "
         "optimizer and pass value=metric to its update.")
+  if kwargs and name in ("constant", "constant_with_warmup", "inverse_sqrt"):
+    given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    hint = (f" To set them, call get_inverse_sqrt_schedule(learning_rate, num_warmup_steps, "
+            f"{given})." if name == "inverse_sqrt" else "")
+    raise ValueError(
+        f"{name!r} takes no scheduler_specific_kwargs, got {kwargs!r}: Transformers' "
+        f"get_scheduler ignores them for {name!r}.{hint}")
   if name == "constant":
+    if num_warmup_steps:
+      raise ValueError(
+          f"'constant' has no warmup, got num_warmup_steps={num_warmup_steps!r} (Transformers' "
+          "get_scheduler ignores it): use 'constant_with_warmup'.")
     return get_constant_schedule(learning_rate)
   if num_warmup_steps is None:
     raise ValueError(f"{name} requires num_warmup_steps (got None).")
   fn = _BY_NAME[name]
-  if name == "constant_with_warmup":
-    return fn(learning_rate, num_warmup_steps, **kwargs)
-  if name == "inverse_sqrt":
-    return fn(learning_rate, num_warmup_steps, **kwargs)
+  if name in ("constant_with_warmup", "inverse_sqrt"):
+    return fn(learning_rate, num_warmup_steps)
   if name == "warmup_stable_decay":
     return fn(learning_rate, num_warmup_steps, num_training_steps=num_training_steps, **kwargs)
   if num_training_steps is None:
