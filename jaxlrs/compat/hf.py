@@ -2,8 +2,8 @@
 
 ``get_scheduler(name, learning_rate, ...)`` takes the base learning rate where Transformers takes
 an optimizer, and returns a schedule whose value at step ``k`` equals
-``learning_rate * lr_lambda(k)`` of the Transformers scheduler for ``k = 0..num_training_steps``.
-Every schedule is a composition of jaxlrs shapes. The names of :data:`SCHEDULER_NAMES`:
+``learning_rate * lr_lambda(k)`` of the Transformers scheduler (the tests compare them with values
+recorded from Transformers 4.57). Every schedule is a composition of jaxlrs shapes. The names of :data:`SCHEDULER_NAMES`:
 
 - ``constant``: :func:`get_constant_schedule` (:func:`jaxlrs.constant`);
 - ``constant_with_warmup``: :func:`get_constant_schedule_with_warmup`;
@@ -24,14 +24,17 @@ The others start with a linear warmup from 0 (:func:`jaxlrs.warmup`). As in Tran
 ``num_training_steps <= num_warmup_steps`` is accepted: the decays divide by
 ``max(1, num_training_steps - num_warmup_steps)``.
 
-Past ``num_training_steps`` the schedules hold their final value. Transformers differs there:
-its ``cosine`` family rises again (``cos`` of a progress beyond 1) and ``inverse_sqrt`` keeps
-decaying (it has no end, and neither does ours).
+Past ``num_training_steps`` the schedules hold their final value, as Transformers' do, with
+two deliberate differences: its ``cosine`` family rises again (``cos`` of a progress beyond 1)
+where ours holds the value at ``max(num_training_steps, num_warmup_steps + 1)``, and its
+``polynomial`` with ``num_training_steps == num_warmup_steps`` divides by zero at that step
+where ours gives ``lr_end``. ``inverse_sqrt`` has no end in either.
 
-Where Transformers' ``get_scheduler`` silently drops what it was given, this one raises: the
+Where Transformers silently drops what it was given, this port raises: the
 ``scheduler_specific_kwargs`` of ``constant``, ``constant_with_warmup`` and ``inverse_sqrt``
-(call :func:`get_inverse_sqrt_schedule` with ``timescale=`` to set it), and a positive
-``num_warmup_steps`` for ``constant`` (use ``constant_with_warmup``).
+(call :func:`get_inverse_sqrt_schedule` with ``timescale=`` to set it), a positive
+``num_warmup_steps`` for ``constant`` (use ``constant_with_warmup``), and a WSD
+``num_stable_steps`` that disagrees with ``num_training_steps``.
 """
 
 from __future__ import annotations
@@ -83,11 +86,12 @@ def get_scheduler(name: str, learning_rate: float, num_warmup_steps: int | None 
   Args:
     name: one of :data:`SCHEDULER_NAMES`.
     learning_rate: the optimizer's base learning rate.
-    num_warmup_steps: required by every name but ``constant``.
-    num_training_steps: required by the decaying schedules.
-    scheduler_specific_kwargs: e.g. ``num_cycles``, ``lr_end``, ``power``, ``timescale``,
-      ``min_lr``, ``min_lr_rate``, ``num_decay_steps``, ``num_stable_steps``, ``warmup_type``,
-      ``decay_type``, ``min_lr_ratio``.
+    num_warmup_steps: required by every name but ``constant`` (which takes none or 0).
+    num_training_steps: required by the decaying schedules; may be ``<= num_warmup_steps``.
+    scheduler_specific_kwargs: e.g. ``num_cycles``, ``lr_end``, ``power``, ``min_lr``,
+      ``min_lr_rate``, ``warmup_lr_rate``, ``num_decay_steps``, ``num_stable_steps``,
+      ``warmup_type``, ``decay_type``, ``min_lr_ratio``; none for ``constant``,
+      ``constant_with_warmup`` and ``inverse_sqrt``.
 
   Returns:
     A jaxlrs schedule with the values of the Transformers scheduler.
