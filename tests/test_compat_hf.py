@@ -1,8 +1,16 @@
-"""Hugging Face ports against the Transformers lr_lambda formulas (transcribed as plain Python)."""
+"""Hugging Face ports against values recorded from Transformers, and their own promises.
 
+tests/reference/generate_hf.py ran ``transformers.get_scheduler`` (and the ``get_*`` functions
+it cannot reach) and stored the learning rate at every step; these tests need neither
+transformers nor torch.
+"""
+
+import json
 import math
+import pathlib
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -11,15 +19,85 @@ from jaxlrs.compat import hf
 
 LR, T = 2e-3, 100
 STEPS = np.arange(0, T + 1)
+REFERENCE = json.loads((pathlib.Path(__file__).parent / "reference" / "hf.json").read_text())
+FUNCTIONS = {
+    "constant": hf.get_constant_schedule,
+    "constant_with_warmup": hf.get_constant_schedule_with_warmup,
+    "linear": hf.get_linear_schedule_with_warmup,
+    "cosine": hf.get_cosine_schedule_with_warmup,
+    "cosine_with_restarts": hf.get_cosine_with_hard_restarts_schedule_with_warmup,
+    "polynomial": hf.get_polynomial_decay_schedule_with_warmup,
+    "inverse_sqrt": hf.get_inverse_sqrt_schedule,
+    "cosine_with_min_lr": hf.get_cosine_with_min_lr_schedule_with_warmup,
+    "cosine_warmup_with_min_lr": hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
+    "warmup_stable_decay": hf.get_wsd_schedule,
+}
+# Transformers' cosines keep following cos() after num_training_steps; ours hold the value there.
+HOLDS_PAST_END = ("cosine", "cosine_with_min_lr", "cosine_warmup_with_min_lr")
 
 
-# The lr_lambda functions of transformers/optimization.py, written out in float64.
+def case_id(case):
+  args = [case.get("name") or case["function"], case.get("num_warmup_steps"),
+          case.get("num_training_steps")]
+  args += [f"{k}={v}" for k, v in case["kwargs"].items()]
+  return "-".join(str(a) for a in args)
+
+
+def port(case):
+  """The case built both through ``get_scheduler`` and through the ``get_*`` function."""
+  lr, w, t, kwargs = REFERENCE["lr"], case.get("num_warmup_steps"), case.get(
+      "num_training_steps"), case["kwargs"]
+  name = case.get("name")
+  fn = getattr(hf, case["function"]) if name is None else FUNCTIONS[name]
+  if name == "constant":
+    direct = fn(lr)
+  elif name in ("constant_with_warmup", "inverse_sqrt") or name is None:
+    direct = fn(lr, w, **kwargs)
+  elif name == "warmup_stable_decay":
+    direct = fn(lr, w, num_training_steps=t, **kwargs)
+  else:
+    direct = fn(lr, w, t, **kwargs)
+  if name is not None:
+    by_name = hf.get_scheduler(name, lr, num_warmup_steps=w, num_training_steps=t,
+                               scheduler_specific_kwargs=kwargs or None)
+    assert by_name == direct
+  return direct
+
+
+@pytest.mark.parametrize("case", REFERENCE["cases"], ids=[case_id(c) for c in REFERENCE["cases"]])
+def test_port_matches_recorded_transformers(case):
+  s = port(case)
+  steps = np.asarray(case["steps"])
+  recorded = np.array([np.nan if v is None else v for v in case["values"]])
+  got = np.asarray(s(steps), np.float64)
+  w, t = case.get("num_warmup_steps", 0), case.get("num_training_steps")
+  keep = ~np.isnan(recorded)
+  if case.get("name") in HOLDS_PAST_END:
+    end = max(t, w + 1)  # the cosine runs over max(1, T - w) steps from w
+    np.testing.assert_allclose(got[steps > end], float(s(end)), rtol=1e-6)
+    keep &= steps <= end
+  np.testing.assert_allclose(got[keep], recorded[keep], rtol=2e-5, atol=1e-7 * REFERENCE["lr"])
+  if not keep.all() and case.get("name") == "polynomial":  # Transformers divides by T - w = 0
+    np.testing.assert_allclose(got[np.isnan(recorded)], case["kwargs"]["lr_end"], rtol=1e-6)
+  assert jaxlrs.from_config(s.to_config()) == s
+
+
+def test_reference_covers_every_scheduler_and_edge():
+  cases = REFERENCE["cases"]
+  assert REFERENCE["transformers"].startswith("4.57")
+  names = {c.get("name") for c in cases}
+  assert names >= set(FUNCTIONS), set(FUNCTIONS) - names
+  for name in FUNCTIONS.keys() - {"constant"}:
+    warmups = {c["num_warmup_steps"] - c.get("num_training_steps", 0) for c in cases
+               if c.get("name") == name and c.get("num_training_steps") is not None}
+    assert min(warmups) < 0 and 0 in warmups and max(warmups) > 0, name  # w < T, w == T, w > T
+  kinds = {(c["kwargs"].get("warmup_type", "linear"), c["kwargs"].get("decay_type", "cosine"))
+           for c in cases if c.get("name") == "warmup_stable_decay"}
+  assert len(kinds) == 9
+
+
 def warm(s, w):
   return s / max(1, w)
-
-
-def linear(s, w, T):
-  return warm(s, w) if s < w else max(0.0, (T - s) / max(1, T - w))
 
 
 def cosine(s, w, T, nc=0.5, r=0.0):
@@ -27,34 +105,6 @@ def cosine(s, w, T, nc=0.5, r=0.0):
     return warm(s, w)
   p = (s - w) / max(1, T - w)
   return max(0.0, 0.5 * (1 + math.cos(math.pi * nc * 2 * p)) * (1 - r) + r)
-
-
-def hard_restarts(s, w, T, nc=1):
-  if s < w:
-    return warm(s, w)
-  p = (s - w) / max(1, T - w)
-  return 0.0 if p >= 1 else max(0.0, 0.5 * (1 + math.cos(math.pi * ((nc * p) % 1.0))))
-
-
-def polynomial(s, w, T, lr_end, power):
-  if s < w:
-    return warm(s, w)
-  if s > T:
-    return lr_end / LR
-  return ((LR - lr_end) * (1 - (s - w) / (T - w)) ** power + lr_end) / LR
-
-
-def inverse_sqrt(s, w, timescale):
-  if s < w:
-    return warm(s, w)
-  return 1 / math.sqrt((s + timescale - w) / timescale)
-
-
-def lr_rate(s, w, T, nc, r, wr=None):
-  if s < w:
-    return (s + 1) / max(1.0, w) if wr is None else wr + (1 - wr) * s / max(1, w - 1)
-  p = (s - w + 1) / max(1.0, T - w)
-  return max(0, 0.5 * (1 + math.cos(math.pi * nc * 2 * p)) * (1 - r) + r)
 
 
 def wsd(s, w, stable, d, wt, dt, r, nc=0.5):
@@ -79,52 +129,6 @@ def check(schedule, ref, steps=STEPS):
                              atol=2e-7 * LR)
 
 
-CASES = []
-for w in (0, 1, 10):
-  CASES += [
-      ("linear", w, None, lambda s, w=w: linear(s, w, T)),
-      ("constant_with_warmup", w, None, lambda s, w=w: warm(s, w) if s < w else 1.0),
-      ("inverse_sqrt", w, None, lambda s, w=w: inverse_sqrt(s, w, w or 10_000)),
-      ("inverse_sqrt", w, {"timescale": 7}, lambda s, w=w: inverse_sqrt(s, w, 7)),
-      ("polynomial", w, {"lr_end": 1e-4, "power": 2.0},
-       lambda s, w=w: polynomial(s, w, T, 1e-4, 2.0)),
-      ("polynomial", w, None, lambda s, w=w: polynomial(s, w, T, 1e-7, 1.0)),
-      ("cosine_with_min_lr", w, {"min_lr_rate": 0.1}, lambda s, w=w: cosine(s, w, T, r=0.1)),
-      ("cosine_with_min_lr", w, {"min_lr": LR * 0.2, "num_cycles": 0.8},
-       lambda s, w=w: cosine(s, w, T, nc=0.8, r=0.2)),
-      ("cosine_warmup_with_min_lr", w, {"min_lr_rate": 0.1},
-       lambda s, w=w: lr_rate(s, w, T, 0.5, 0.1)),
-      ("cosine_warmup_with_min_lr", w, {"min_lr_rate": 0.1, "warmup_lr_rate": 0.3},
-       lambda s, w=w: lr_rate(s, w, T, 0.5, 0.1, 0.3)),
-  ]
-  for nc in (0.5, 0.3, 1.0, 1.7):
-    CASES.append(("cosine", w, {"num_cycles": nc}, lambda s, w=w, nc=nc: cosine(s, w, T, nc)))
-  for nc in (1, 3):
-    CASES.append(("cosine_with_restarts", w, {"num_cycles": nc},
-                  lambda s, w=w, nc=nc: hard_restarts(s, w, T, nc)))
-  for wt in ("linear", "cosine", "1-sqrt"):
-    for dt in ("linear", "cosine", "1-sqrt"):
-      CASES.append(("warmup_stable_decay", w, {"num_decay_steps": 30, "warmup_type": wt,
-                                               "decay_type": dt, "min_lr_ratio": 0.05},
-                    lambda s, w=w, wt=wt, dt=dt: wsd(s, w, T - w - 30, 30, wt, dt, 0.05)))
-
-
-@pytest.mark.parametrize("name,w,kwargs,ref", CASES,
-                         ids=[f"{c[0]}-w{c[1]}-{i}" for i, c in enumerate(CASES)])
-def test_get_scheduler_matches_transformers(name, w, kwargs, ref):
-  s = hf.get_scheduler(name, LR, num_warmup_steps=w, num_training_steps=T,
-                       scheduler_specific_kwargs=kwargs)
-  check(s, ref)
-  assert jaxlrs.from_config(s.to_config()) == s
-
-
-def test_constant_and_wsd_with_stable_steps():
-  check(hf.get_scheduler("constant", LR), lambda s: 1.0)
-  s = hf.get_scheduler("warmup_stable_decay", LR, num_warmup_steps=5,
-                       scheduler_specific_kwargs={"num_decay_steps": 10, "num_stable_steps": 20})
-  check(s, lambda k: wsd(k, 5, 20, 10, "linear", "cosine", 0.0), np.arange(0, 60))
-
-
 def test_past_the_end_holds_final_value_where_transformers_rises():
   s = hf.get_scheduler("cosine", LR, 10, T)
   assert cosine(T + 20, 10, T) > 0.01  # Transformers' cosine comes back up...
@@ -134,24 +138,20 @@ def test_past_the_end_holds_final_value_where_transformers_rises():
   np.testing.assert_allclose(s(np.array([T + 1, T + 50])), s(T), rtol=1e-6)
 
 
-def test_named_functions_match_get_scheduler():
-  a = hf.get_linear_schedule_with_warmup(LR, num_warmup_steps=10, num_training_steps=T)
-  assert a == hf.get_scheduler("linear", LR, 10, T)
-  b = hf.get_cosine_schedule_with_warmup(LR, 10, T, num_cycles=0.5)
-  assert b == hf.get_scheduler("cosine", LR, 10, T)
-
-
 @pytest.mark.parametrize("call,exc,match", [
     (lambda: hf.get_scheduler("cosinus", LR, 1, 10), ValueError, "cosinus"),
     (lambda: hf.get_scheduler("reduce_lr_on_plateau", LR), ValueError, "reduce_on_plateau"),
     (lambda: hf.get_scheduler("linear", LR, None, 10), ValueError, "num_warmup_steps"),
     (lambda: hf.get_scheduler("linear", LR, 10, None), ValueError, "num_training_steps"),
-    (lambda: hf.get_scheduler("linear", LR, 10, 10), ValueError, "num_training_steps"),
+    (lambda: hf.get_scheduler("linear", LR, 10, -1), ValueError, "num_training_steps"),
     (lambda: hf.get_scheduler("linear", LR, 1.5, 10), TypeError, "num_warmup_steps"),
     (lambda: hf.get_scheduler("cosine", LR, 1, 10, {"num_cycle": 2}), TypeError, "num_cycle"),
     (lambda: hf.get_scheduler("cosine", LR, 1, 10, {"num_cycles": 0.0}), ValueError,
      "num_cycles"),
     (lambda: hf.get_scheduler("polynomial", LR, 1, 10, {"lr_end": 1.0}), ValueError, "lr_end"),
+    (lambda: hf.get_scheduler("polynomial", LR, 1, 10, {"lr_end": LR}), ValueError, "lr_end"),
+    (lambda: hf.get_scheduler("cosine_with_restarts", LR, 1, 10, {"num_cycles": 0}), ValueError,
+     "num_cycles"),
     (lambda: hf.get_scheduler("cosine_with_min_lr", LR, 1, 10), ValueError, "min_lr"),
     (lambda: hf.get_scheduler("cosine_with_min_lr", LR, 1, 10,
                               {"min_lr": 1e-5, "min_lr_rate": 0.1}), ValueError, "min_lr"),
@@ -160,8 +160,19 @@ def test_named_functions_match_get_scheduler():
     (lambda: hf.get_scheduler("warmup_stable_decay", LR, 1, 10,
                               {"num_decay_steps": 5, "decay_type": "exp"}), ValueError,
      "decay_type"),
-    (lambda: hf.get_scheduler("warmup_stable_decay", LR, 8, 10, {"num_decay_steps": 5}),
-     ValueError, "num_training_steps"),
+    (lambda: hf.get_scheduler("warmup_stable_decay", LR, 2, 10,
+                              {"num_decay_steps": 5, "num_stable_steps": 4}), ValueError,
+     "num_stable_steps"),
+    (lambda: hf.get_scheduler("warmup_stable_decay", LR, 2, 10, {"num_decay_steps": 0}),
+     ValueError, "num_decay_steps"),
+    # What Transformers' get_scheduler silently drops raises here.
+    (lambda: hf.get_scheduler("inverse_sqrt", LR, 10, None, {"timescale": 7}), ValueError,
+     r"get_inverse_sqrt_schedule\(learning_rate, num_warmup_steps, timescale=7\)"),
+    (lambda: hf.get_scheduler("constant_with_warmup", LR, 10, None, {"num_cycles": 2}),
+     ValueError, "ignores"),
+    (lambda: hf.get_scheduler("constant", LR, None, None, {"min_lr": 0.0}), ValueError,
+     "ignores"),
+    (lambda: hf.get_scheduler("constant", LR, 10, 100), ValueError, "constant_with_warmup"),
 ])
 def test_bad_arguments(call, exc, match):
   with pytest.raises(exc, match=match):
@@ -177,6 +188,32 @@ def test_wsd_cosine_cycles_hold_min_lr_after_the_decay(nc):
   steps = np.arange(0, T + 50)
   check(s, lambda k: wsd(k, 10, T - 40, 30, "linear", "cosine", 0.05, nc), steps)
   np.testing.assert_allclose(s(np.array([T, T + 1, 10**6])), 0.05 * LR, rtol=1e-6)
+
+
+def test_wsd_with_agreeing_step_counts_and_a_constant():
+  s = hf.get_scheduler("warmup_stable_decay", LR, 5, T,
+                       {"num_decay_steps": 10, "num_stable_steps": T - 15})
+  assert s == hf.get_scheduler("warmup_stable_decay", LR, 5, T, {"num_decay_steps": 10})
+  assert hf.get_scheduler("constant", LR, 0, T) == hf.get_constant_schedule(LR)
+  assert hf.get_scheduler("inverse_sqrt", LR, 10, T, {}) == hf.get_inverse_sqrt_schedule(LR, 10)
+
+
+@pytest.mark.parametrize("build", [
+    lambda lr: hf.get_linear_schedule_with_warmup(lr, 10, 10),
+    lambda lr: hf.get_polynomial_decay_schedule_with_warmup(lr, 10, 6, lr_end=1e-4, power=2.0),
+    lambda lr: hf.get_cosine_schedule_with_warmup(lr, 10, 4, num_cycles=0.3),
+    lambda lr: hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(lr, 10, 7, min_lr=1e-3),
+    lambda lr: hf.get_wsd_schedule(lr, 10, 8, num_training_steps=14, min_lr_ratio=0.1),
+    lambda lr: hf.get_wsd_schedule(lr, 0, 8, num_training_steps=5, decay_type="1-sqrt"),
+])
+def test_training_steps_up_to_warmup_build_under_vmap_and_grad(build):
+  steps = jnp.array([3, 10, 11, 13, 40])
+  batched = jax.vmap(lambda lr: build(lr)(steps))(jnp.array([0.1, 0.2]))
+  np.testing.assert_allclose(batched, [build(0.1)(steps), build(0.2)(steps)], rtol=1e-6)
+  weights = jnp.array([1.0, 2.0, 3.0, 5.0, 7.0])
+  g = jax.grad(lambda lr: build(lr)(steps) @ weights)(0.1)
+  fd = (build(0.1 + 1e-3)(steps) - build(0.1 - 1e-3)(steps)) @ weights / 2e-3
+  np.testing.assert_allclose(g, fd, rtol=1e-2)
 
 
 def test_wsd_port_is_the_core_wsd():

@@ -1,8 +1,10 @@
 """Transformers' warmup-then-decay schedulers: a linear warmup from 0 before one decay shape.
 
 Each is :func:`jaxlrs.warmup` (when ``num_warmup_steps > 0``) over a core shape that decays over
-``num_training_steps - num_warmup_steps`` steps. The helpers here check the step counts under
-Transformers' names; :mod:`jaxlrs.compat._hf_floor` builds the schedules with a floor on them.
+``max(1, num_training_steps - num_warmup_steps)`` steps, Transformers' denominator: like
+Transformers, ``num_training_steps <= num_warmup_steps`` is accepted. The helpers here check the
+step counts under Transformers' names; :mod:`jaxlrs.compat._hf_floor` builds the schedules with a
+floor on them.
 """
 
 from __future__ import annotations
@@ -16,11 +18,23 @@ from ._args import learning_rate as _lr
 
 
 def decay_steps(num_warmup_steps: int, num_training_steps: int) -> int:
-  """``num_training_steps - num_warmup_steps``, both checked under Transformers' names."""
+  """``max(1, num_training_steps - num_warmup_steps)``, the counts checked under their names.
+
+  Transformers divides the progress after the warmup by this, so with ``num_training_steps <=
+  num_warmup_steps`` its cosines take one step from the peak to their end value.
+  """
   w = nonnegative_steps("num_warmup_steps", num_warmup_steps)
   t = nonnegative_steps("num_training_steps", num_training_steps)
-  require(t > w, "num_training_steps", t, f"greater than num_warmup_steps ({w})")
-  return t - w
+  return max(1, t - w)
+
+
+def warmup_then(peak: Any, end: Any, num_warmup_steps: int) -> Schedule:
+  """``peak * step / w`` for ``step < w``, then ``end``: Transformers' ``linear`` and
+  ``polynomial`` when ``num_training_steps <= num_warmup_steps`` (no decay steps are left)."""
+  if not num_warmup_steps:
+    return _shapes.constant(end)
+  return _join.join([_compose.warmup(_shapes.constant(peak), warmup_steps=num_warmup_steps),
+                     _shapes.constant(end)], boundaries=[num_warmup_steps])
 
 
 def num_cycles_value(num_cycles: Any) -> Any:
@@ -95,18 +109,19 @@ def get_linear_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
                                     num_training_steps: int) -> Schedule:
   """Transformers ``get_linear_schedule_with_warmup``: linear warmup, linear decay to 0 at ``T``.
 
-  ``lr * step / w`` for ``step < w``, then ``lr * (T - step) / (T - w)``, then 0.
+  ``lr * step / w`` for ``step < w``, then ``lr * (T - step) / (T - w)``, then 0. With
+  ``T <= w`` (accepted, as in Transformers) the warmup is followed by 0 from step ``w`` on.
 
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
     num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
-    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+    num_training_steps: total steps ``T``, warmup included (a non-negative int).
 
   Returns:
-    A schedule with the values of the Transformers scheduler, 0 from ``T`` on.
+    A schedule with the values of the Transformers scheduler, 0 from ``max(T, w)`` on.
 
   Raises:
-    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    ValueError: a negative step count.
     TypeError: a step count is not an int.
 
   Example:
@@ -116,6 +131,8 @@ def get_linear_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
   """
   learning_rate = _lr("learning_rate", learning_rate)
   decay = decay_steps(num_warmup_steps, num_training_steps)
+  if num_training_steps <= num_warmup_steps:
+    return warmup_then(learning_rate, 0.0, num_warmup_steps)
   return with_warmup(_shapes.linear(learning_rate, end_value=0.0, total_steps=decay),
                       num_warmup_steps)
 
@@ -126,20 +143,22 @@ def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
   """Transformers ``get_cosine_schedule_with_warmup``.
 
   ``lr * step / w``, then ``lr * (1 + cos(2 pi num_cycles p)) / 2`` with
-  ``p = (step - w) / (T - w)``; held after ``T`` (Transformers rises again).
+  ``p = (step - w) / max(1, T - w)``; held after ``max(T, w + 1)`` (Transformers follows the
+  cosine back up).
 
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
     num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
-    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
+    num_training_steps: total steps ``T``, warmup included (a non-negative int; ``T <= w``
+      leaves one step of cosine, as in Transformers).
     num_cycles: cosine periods over ``T - w`` (0.5: one half wave down to 0), positive.
 
   Returns:
-    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
-    ``T`` afterwards.
+    A schedule with the values of the Transformers scheduler up to ``max(T, w + 1)``, holding
+    that value afterwards.
 
   Raises:
-    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    ValueError: a negative step count.
     TypeError: a step count is not an int.
     ValueError: ``num_cycles <= 0``.
 
@@ -156,23 +175,26 @@ def get_cosine_schedule_with_warmup(learning_rate: float, num_warmup_steps: int,
 @checked
 def get_cosine_with_hard_restarts_schedule_with_warmup(
     learning_rate: float, num_warmup_steps: int, num_training_steps: int,
-    num_cycles: int = 1) -> Schedule:
+    num_cycles: float = 1) -> Schedule:
   """Transformers ``get_cosine_with_hard_restarts_schedule_with_warmup``.
 
   ``num_cycles`` hard restarts of a half cosine over ``T - w`` steps (SGDR with equal cycles,
-  here :func:`jaxlrs.cosine_restarts` on a clock stretched by ``num_cycles``), then 0.
+  here :func:`jaxlrs.cosine_restarts` on a clock stretched by ``num_cycles``), then 0 from
+  ``w + max(1, T - w)`` on.
 
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
     num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
-    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
-    num_cycles: the number of cosine cycles over ``T - w``, positive.
+    num_training_steps: total steps ``T``, warmup included (a non-negative int; ``T <= w``
+      leaves one step at ``learning_rate``, as in Transformers).
+    num_cycles: the number of cosine cycles over ``T - w``, positive (a fraction cuts the last
+      cycle short, as in Transformers).
 
   Returns:
-    A schedule with the values of the Transformers scheduler, 0 from ``T`` on.
+    A schedule with the values of the Transformers scheduler, 0 from ``max(T, w + 1)`` on.
 
   Raises:
-    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    ValueError: a negative step count.
     TypeError: a step count is not an int.
     ValueError: ``num_cycles <= 0``.
 
@@ -197,20 +219,22 @@ def get_polynomial_decay_schedule_with_warmup(
   """Transformers ``get_polynomial_decay_schedule_with_warmup``.
 
   ``lr * step / w``, then ``(lr - lr_end) (1 - (step - w) / (T - w))^power + lr_end``, then
-  ``lr_end``.
+  ``lr_end``. With ``T < w`` (accepted, as in Transformers) the warmup is followed by ``lr_end``
+  from step ``w`` on; so it is with ``T == w``, where Transformers divides by zero at step ``w``.
 
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
     num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
-    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
-    lr_end: the final value, ``<= learning_rate``.
+    num_training_steps: total steps ``T``, warmup included (a non-negative int).
+    lr_end: the final value, ``< learning_rate``.
     power: the exponent of the decay, ``>= 0``.
 
   Returns:
-    A schedule with the values of the Transformers scheduler, ``lr_end`` from ``T`` on.
+    A schedule with the values of the Transformers scheduler, ``lr_end`` from ``max(T, w)`` on.
 
   Raises:
-    ValueError: ``lr_end > learning_rate`` (as Transformers).
+    ValueError: ``lr_end >= learning_rate`` (as Transformers); a negative step count.
+    TypeError: a step count is not an int.
 
   Example:
     >>> s = jaxlrs.compat.hf.get_polynomial_decay_schedule_with_warmup(
@@ -223,7 +247,9 @@ def get_polynomial_decay_schedule_with_warmup(
   lr, end = check_value("learning_rate", learning_rate), check_value("lr_end", lr_end)
   lo, hi = concrete_float(end), concrete_float(lr)
   if lo is not None and hi is not None:  # tracers (vmap/grad over the values) are not checked
-    require(lo <= hi, "lr_end", lo, f"<= learning_rate ({hi})")
+    require(lo < hi, "lr_end", lo, f"smaller than learning_rate ({hi})")
+  if num_training_steps <= num_warmup_steps:
+    return warmup_then(lr, end, num_warmup_steps)
   return with_warmup(_shapes.polynomial(lr, end_value=end, total_steps=decay, power=power),
                       num_warmup_steps)
 

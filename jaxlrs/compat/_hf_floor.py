@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _compose, _recipes
+from .. import _compose, _join, _recipes, _shapes
 from .._core import Schedule, check_value, concrete_float, require, require_choice
 from ._args import checked, nonnegative_steps, positive_steps, value_where
 from ._args import learning_rate as _lr
@@ -51,17 +51,18 @@ def get_cosine_with_min_lr_schedule_with_warmup(
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
     num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
-    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
-    num_cycles: cosine periods over ``T - w``, positive.
+    num_training_steps: total steps ``T``, warmup included (a non-negative int; ``T <= w``
+      leaves one step of cosine, as in Transformers).
+    num_cycles: cosine periods over ``max(1, T - w)``, positive.
     min_lr: the floor as an absolute value (give this or ``min_lr_rate``).
     min_lr_rate: the floor as a fraction of ``learning_rate``.
 
   Returns:
-    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
-    ``T`` afterwards.
+    A schedule with the values of the Transformers scheduler up to ``max(T, w + 1)``, holding
+    that value afterwards (Transformers follows the cosine back up).
 
   Raises:
-    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    ValueError: a negative step count.
     TypeError: a step count is not an int.
     ValueError: both or neither of ``min_lr`` and ``min_lr_rate``; ``num_cycles <= 0``.
 
@@ -86,24 +87,25 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
 
   Its warmup is one step ahead of the others: ``lr (step + 1) / w`` (or from
   ``warmup_lr_rate * lr`` to ``lr`` over ``w - 1`` steps), and the cosine progress is
-  ``(step - w + 1) / (T - w)``: a cosine delayed by ``w - 1`` steps under a
+  ``(step - w + 1) / max(1, T - w)``: a cosine delayed by ``w - 1`` steps under a
   :func:`jaxlrs.warmup_multiplier` of ``w - 1`` steps (at least one with ``warmup_lr_rate``).
 
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
     num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
-    num_training_steps: total steps ``T``, warmup included (an int > ``num_warmup_steps``).
-    num_cycles: cosine periods over ``T - w``, positive.
+    num_training_steps: total steps ``T``, warmup included (a non-negative int; ``T <= w``
+      leaves two steps of cosine, as in Transformers).
+    num_cycles: cosine periods over ``max(1, T - w)``, positive.
     min_lr: the floor as an absolute value (give this or ``min_lr_rate``).
     min_lr_rate: the floor as a fraction of ``learning_rate``.
     warmup_lr_rate: the warmup's start as a fraction of ``learning_rate`` (default ``1 / w``).
 
   Returns:
-    A schedule with the values of the Transformers scheduler up to ``T``, holding the value at
-    ``T`` afterwards.
+    A schedule with the values of the Transformers scheduler up to ``max(T, w + 1)``, holding
+    that value afterwards (Transformers follows the cosine back up).
 
   Raises:
-    ValueError: a negative step count, or ``num_training_steps <= num_warmup_steps``.
+    ValueError: a negative step count.
     TypeError: a step count is not an int.
     ValueError: both or neither of ``min_lr`` and ``min_lr_rate``; ``num_cycles <= 0``.
 
@@ -147,11 +149,14 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
   ``warmup_shape=warmup_type``, ``decay_shape=decay_type``, ``decay_cycles=num_cycles`` and
   ``init_value = end_value = min_lr_ratio * learning_rate``.
 
+  With ``num_training_steps < w + d`` (accepted, as in Transformers) the decay still ends at
+  ``T``: it starts ``w + d - T`` steps before the warmup ends, and the warmup hides its start.
+
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
-    num_warmup_steps: steps of linear warmup from 0 (a non-negative int).
+    num_warmup_steps: steps of warmup (a non-negative int).
     num_decay_steps: steps of the final decay (a positive int).
-    num_training_steps: total steps (give this or ``num_stable_steps``).
+    num_training_steps: total steps (give this or ``num_stable_steps``, or both when they agree).
     num_stable_steps: steps at ``learning_rate`` (default ``T - w - d``).
     warmup_type: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
     decay_type: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
@@ -160,12 +165,15 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
     num_cycles: cosine periods in the decay (``decay_type="cosine"``), positive.
 
   Returns:
-    A :func:`jaxlrs.warmup_stable_decay` schedule, ``min_lr_ratio * learning_rate`` after the decay.
+    A schedule with the values of the Transformers scheduler (a
+    :func:`jaxlrs.warmup_stable_decay` when ``T >= w + d``), ``min_lr_ratio * learning_rate``
+    after the decay.
 
   Raises:
-    ValueError: a negative step count, ``num_decay_steps <= 0``, neither ``num_training_steps``
-      nor ``num_stable_steps``, ``num_training_steps < w + d``, an unknown type,
-      ``num_cycles <= 0``.
+    ValueError: a negative step count, ``num_decay_steps <= 0`` (Transformers then drops to the
+      floor without a decay), neither ``num_training_steps`` nor ``num_stable_steps``, both with
+      ``T != w + num_stable_steps + d`` (Transformers warns and ignores ``num_training_steps``),
+      an unknown type, ``num_cycles <= 0``.
     TypeError: a step count is not an int.
 
   Example:
@@ -182,17 +190,29 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
     if num_training_steps is None:
       raise ValueError("Either num_training_steps or num_stable_steps must be given (both None).")
     stable = nonnegative_steps("num_training_steps", num_training_steps) - w - d
-    require(stable >= 0, "num_training_steps", num_training_steps,
-            f">= num_warmup_steps + num_decay_steps ({w + d})")
   else:
     stable = nonnegative_steps("num_stable_steps", num_stable_steps)
+    if num_training_steps is not None and num_training_steps != w + stable + d:
+      raise ValueError(
+          f"num_training_steps ({num_training_steps}) and num_stable_steps ({stable}) disagree: "
+          f"num_warmup_steps + num_stable_steps + num_decay_steps = {w + stable + d}. Give one "
+          "of them (Transformers warns and uses num_stable_steps).")
   require_choice("warmup_type", warmup_type, _WSD_TYPES)
   require_choice("decay_type", decay_type, _WSD_TYPES)
   lr = check_value("learning_rate", learning_rate)
   low = lr * _ratio("min_lr_ratio", min_lr_ratio)
   cycles = num_cycles_value(num_cycles)
-  return _recipes.warmup_stable_decay(
-      lr, total_steps=w + stable + d, warmup_steps=w, decay_steps=d, warmup_shape=warmup_type,
-      decay_shape=decay_type, end_value=low, init_value=low,
-      decay_cycles=cycles if decay_type == "cosine" else 0.5)
 
+  def wsd(warmup_steps: int, total_steps: int) -> Schedule:
+    return _recipes.warmup_stable_decay(
+        lr, total_steps=total_steps, warmup_steps=warmup_steps, decay_steps=d,
+        warmup_shape=warmup_type, decay_shape=decay_type, end_value=low, init_value=low,
+        decay_cycles=cycles if decay_type == "cosine" else 0.5)
+
+  if stable >= 0:
+    return wsd(w, w + stable + d)
+  decay = wsd(0, d).shift(stable)  # from step w on, -stable steps into the decay
+  if not w:
+    return decay
+  body = _join.join([_shapes.constant(lr), decay], boundaries=[w])
+  return _compose.warmup(body, warmup_steps=w, init_value=low, shape=warmup_type, delay=False)
