@@ -22,9 +22,9 @@ from ._optax_basic import linear_schedule as linear_schedule
 from ._optax_basic import piecewise_constant_schedule as piecewise_constant_schedule
 from ._optax_basic import exponential_decay as exponential_decay
 from ._optax_basic import cosine_decay_schedule as cosine_decay_schedule
-from ._optax_composite import piecewise_interpolate_schedule as piecewise_interpolate_schedule
-from ._optax_composite import linear_onecycle_schedule as linear_onecycle_schedule
-from ._optax_composite import cosine_onecycle_schedule as cosine_onecycle_schedule
+from ._optax_interpolate import piecewise_interpolate_schedule as piecewise_interpolate_schedule
+from ._optax_interpolate import linear_onecycle_schedule as linear_onecycle_schedule
+from ._optax_interpolate import cosine_onecycle_schedule as cosine_onecycle_schedule
 from ._optax_composite import warmup_constant_schedule as warmup_constant_schedule
 from ._optax_composite import warmup_cosine_decay_schedule as warmup_cosine_decay_schedule
 from ._optax_composite import warmup_exponential_decay_schedule as warmup_exponential_decay_schedule
