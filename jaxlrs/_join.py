@@ -18,7 +18,8 @@ import numpy as np
 
 from ._piecewise import check_boundaries, piece_index
 from ._core import (
-    Schedule, check_child, check_steps, is_concrete, require, roles, short_repr, split_counts)
+    Schedule, check_child, check_steps, is_concrete, require, roles, short_repr, split_counts, take,
+    take_count)
 
 # Step counts from this size on are not exact in float32: a piece keeps them static (in its
 # structure key) instead of gathering them from a float array.
@@ -195,22 +196,21 @@ class join(Schedule, kind="join"):
   def _scalar_value(self, step):
     keys, steps_cols, boundaries, group_of, local = self._aux
     k = piece_index(step, boundaries)
-    start_hi, start_lo = split_counts((0, *boundaries))
-    local_step = step.since((start_hi[k], start_lo[k]))
+    local_step = step.since(take_count(split_counts((0, *boundaries)), k))
     dtype = step.dtype
 
     def branch(g):
       def run(i):
-        vals = iter([jnp.asarray(col)[i] for col in self._leaves[g]])
-        steps = iter([jnp.asarray(col, dtype)[i] for col in steps_cols[g]])
+        vals = iter([take(col, i) for col in self._leaves[g]])
+        steps = iter([take(np.asarray(col, dtype), i) for col in steps_cols[g]])
         piece = _numeric_unflatten(keys[g], vals, steps)
         return jnp.asarray(piece._value_at(local_step), dtype)
       return run
 
-    i = jnp.asarray(local, jnp.int32)[k]
-    if len(keys) == 1:
-      return branch(0)(i)
-    g = jnp.asarray(group_of, jnp.int32)[k]
+    if len(keys) == 1:  # one structure: piece k is member k of the only group
+      return branch(0)(k)
+    i = take(np.asarray(local, np.int32), k)
+    g = take(np.asarray(group_of, np.int32), k)
     return jax.lax.switch(g, [lambda i, g=g_: branch(g)(i) for g_ in range(len(keys))], i)
 
   # -- config and repr ---------------------------------------------------------------------

@@ -13,7 +13,8 @@ import jax
 import jax.numpy as jnp
 
 from ._core import (
-    Schedule, Step, require, require_value, scaled_pow, split_counts, steps_field, value_field)
+    Schedule, Step, require, require_value, scaled_pow, split_counts, steps_field, take_count,
+    value_field)
 
 
 def check_boundaries(name: str, boundaries: Sequence[int], allow_empty: bool = True) -> None:
@@ -46,11 +47,13 @@ def piece_index(t, boundaries):
   is ``<= floor(t)``, which a :class:`Step` holds as integers.
   """
   step = Step.of(t)
+  if step.small:  # below 2**31: boundaries from 2**31 on are never passed
+    boundaries = [b for b in boundaries if not (isinstance(b, int) and b >= 2**31)]
   n = len(boundaries)
   if n == 0:
     return jnp.zeros(step.shape, jnp.int32)
   hi, lo = split_counts(boundaries)
-  if all(isinstance(b, int) for b in boundaries) and boundaries[-1] >= 2**31:
+  if hi is not None and all(isinstance(b, int) for b in boundaries) and boundaries[-1] >= 2**31:
     hi, lo = (x.reshape((1,) * step.ndim + (n,)) for x in (hi, lo))
     passed = (step.hi[..., None] > hi) | ((step.hi[..., None] == hi) & (step.lo[..., None] >= lo))
     return jnp.sum(passed, axis=-1, dtype=jnp.int32)
@@ -62,7 +65,7 @@ def piece_index(t, boundaries):
     index = jax.lax.platform_dependent(step.lo, lo, cpu=_search(method["cpu"]),
                                        default=_search(method["default"]))
   index = index.astype(jnp.int32)
-  return jnp.where(step.hi > 0, n, index)
+  return index if step.small else jnp.where(step.hi > 0, n, index)
 
 
 class piecewise_constant(Schedule, kind="piecewise_constant"):
@@ -184,10 +187,9 @@ class piecewise_linear(Schedule, kind="piecewise_linear"):
       return jnp.broadcast_to(ys[0], step.shape)
     b = self.boundaries
     i = jnp.clip(piece_index(step, b) - 1, 0, len(b) - 2)
-    hi, lo = split_counts(b)
     widths = jnp.stack([jnp.asarray(float(b[j + 1] - b[j]) if isinstance(b[j], int) else
                                     b[j + 1] - b[j], step.dtype) for j in range(len(b) - 1)])
-    frac = jnp.clip(step.since((hi[i], lo[i])).value / widths[i], 0, 1)
+    frac = jnp.clip(step.since(take_count(split_counts(b), i)).value / widths[i], 0, 1)
     return ys[i] + (ys[i + 1] - ys[i]) * frac
 
   def horizon(self) -> int:

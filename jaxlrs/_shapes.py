@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from ._core import (
     Schedule, float_count, fraction, require, require_positive_steps, require_value, safe_pow,
-    static_field, steps_field, value_field)
+    static_field, steps_field, unit_pow, value_field)
 from ._curves import decay
 
 
@@ -186,7 +186,7 @@ class cosine(Schedule, kind="cosine"):
   def _value(self, t):
     f = 2 * self.cycles * fraction(t, self.total_steps)
     factor = decay(1.0, 0.0, f, "cosine")
-    return self.end_value + (self.init_value - self.end_value) * safe_pow(factor, self.exponent)
+    return self.end_value + (self.init_value - self.end_value) * unit_pow(factor, self.exponent)
 
   def horizon(self) -> int:
     return self.total_steps

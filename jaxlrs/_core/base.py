@@ -6,7 +6,7 @@ registered pytree and a config kind; nothing else needs registering. Arguments a
 are keyword-only by convention: declare ``_: KW_ONLY`` after the first field.
 
 Subclasses implement ``_value(t)``, where ``t`` is a float array of steps already clipped to
-``t >= 0``, or ``_value_at(step)``, where ``step`` is an exact :class:`.numerics.Step` (kinds that
+``t >= 0``, or ``_value_at(step)``, where ``step`` is an exact :class:`.steps.Step` (kinds that
 compare the step with step counts or hand a shifted step to a child), and ``horizon()``. ``_value`` must treat ``steps`` fields as numbers that may be traced
 scalars (only ``jnp`` arithmetic on them, no Python branching): this lets :func:`jaxlrs.join`
 gather the step counts of many pieces from arrays instead of building one graph branch per piece.
@@ -31,7 +31,8 @@ from .checks import check_sequence, check_steps, check_value, is_concrete
 from .config import encode, kind_class, register_kind
 from .eager import eager_call
 from .fields import child_field, static_field, steps_field, value_field
-from .numerics import Step, host_step
+from .step_input import host_step
+from .steps import Step
 from .summary import ScheduleSummary, summary
 
 if sys.version_info >= (3, 11):

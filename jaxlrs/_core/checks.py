@@ -13,7 +13,7 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
-from .numerics import MAX_STEP
+from .steps import MAX_STEP
 
 
 def is_concrete(x: Any) -> bool:

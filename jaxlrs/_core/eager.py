@@ -8,7 +8,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from .numerics import finite_max, float_steps
+from .numerics import finite_max
+from .step_input import float_steps
 
 
 def evaluate_traced(schedule: Any, step: Any) -> jax.Array:
