@@ -11,9 +11,10 @@ from typing import Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._core import (
-    Schedule, Step, require, require_value, scaled_pow, split_counts, steps_field, take_count,
+    Schedule, Step, require, require_value, scaled_pow, split_counts, steps_field, take, take_count,
     value_field)
 
 
@@ -28,12 +29,29 @@ def check_boundaries(name: str, boundaries: Sequence[int], allow_empty: bool = T
 
 
 # Up to this many boundaries, compare the step with all of them (one fused compare-and-sum)
-# instead of a binary search (a while loop with a gather per iteration). Measured over vmapped
-# steps (benchmarks/bench_join.py prints the sizes around the crossover): on XLA:CPU compare_all
-# is 10-100x faster to evaluate and 3-5x faster to compile up to 32 boundaries and far slower
-# from 64. On GPU (H200, 1e6 steps) each loop iteration is a kernel launch: compare_all is 1.7x
-# faster at 64 boundaries and 0.9x at 256, and compiles slower from there.
-COMPARE_ALL_MAX_BOUNDARIES = {"cpu": 32, "default": 128}
+# instead of a binary search. The binary search is unrolled (:func:`binary_search`: one compare
+# and one gather per level, no loop). On XLA:CPU it beats ``jnp.searchsorted``'s loop ("scan") at
+# every size in compile time, 1e6-step evaluation (3-10x) and scalar calls; against compare_all
+# it is even at 9 boundaries and far ahead from 33 (compare_all evaluates every boundary per
+# step), and it keeps a scalar call to one fused kernel, so CPU uses it from one boundary on
+# (benchmarks/bench_join.py prints the sizes around the crossover). On GPU (H200, 1e6 steps)
+# compare_all measured 1.7x faster than the loop at 64 boundaries and 0.9x at 256; the unrolled
+# search has no loop (no kernel launch per level) but is not measured there yet.
+COMPARE_ALL_MAX_BOUNDARIES = {"cpu": 0, "default": 128}
+
+
+def binary_search(t: jax.Array, b: Sequence[int]) -> jax.Array:
+  """The number of the sorted int32 boundaries ``b`` that are ``<= t`` (an int32 array): a
+  branch-free binary search unrolled over ``ceil(log2(len(b) + 1))`` levels."""
+  n = len(b)
+  levels = n.bit_length()  # 2**levels - 1 >= n
+  pad = np.full(2**levels - 1, np.iinfo(np.int32).max, np.int32)
+  pad[:n] = b
+  idx = jnp.where(int(pad[2**(levels - 1) - 1]) <= t, 2**(levels - 1), 0).astype(jnp.int32)
+  for k in reversed(range(levels - 1)):
+    cand = idx + 2**k
+    idx = jnp.where(take(pad, cand - 1) <= t, cand, idx)
+  return jnp.minimum(idx, n)  # a padding entry (int32 max) is passed only by t = int32 max
 
 
 def _search(method):
@@ -58,12 +76,15 @@ def piece_index(t, boundaries):
     passed = (step.hi[..., None] > hi) | ((step.hi[..., None] == hi) & (step.lo[..., None] >= lo))
     return jnp.sum(passed, axis=-1, dtype=jnp.int32)
   # All boundaries below 2**31: search the low part; a step of 2**31 or more is past them all.
-  method = {k: "compare_all" if n <= m else "scan" for k, m in COMPARE_ALL_MAX_BOUNDARIES.items()}
+  ints = all(isinstance(b, int) for b in boundaries)
+  method = {k: "compare_all" if n <= m else ("unrolled" if ints else "scan")
+            for k, m in COMPARE_ALL_MAX_BOUNDARIES.items()}
+  search = {k: (lambda t, b: binary_search(t, boundaries)) if m == "unrolled" else _search(m)
+            for k, m in method.items()}
   if method["cpu"] == method["default"]:
-    index = _search(method["cpu"])(step.lo, lo)
+    index = search["cpu"](step.lo, lo)
   else:
-    index = jax.lax.platform_dependent(step.lo, lo, cpu=_search(method["cpu"]),
-                                       default=_search(method["default"]))
+    index = jax.lax.platform_dependent(step.lo, lo, cpu=search["cpu"], default=search["default"])
   index = index.astype(jnp.int32)
   return index if step.small else jnp.where(step.hi > 0, n, index)
 

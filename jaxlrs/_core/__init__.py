@@ -7,8 +7,6 @@ submodules of ``_core`` import each other directly and never import anything out
 
 from .base import Schedule as Schedule
 from .base import check_child as check_child
-from .base import from_callable as from_callable
-from .base import short_repr as short_repr
 from .checks import check_sequence as check_sequence
 from .checks import check_steps as check_steps
 from .checks import check_value as check_value
@@ -20,6 +18,7 @@ from .checks import require_nonnegative_steps as require_nonnegative_steps
 from .checks import require_positive_steps as require_positive_steps
 from .checks import require_value as require_value
 from .config import from_config as from_config
+from .config import short_repr as short_repr
 from .config import kind_class as kind_class
 from .config import registered_kinds as registered_kinds
 from .eager import eager_call as eager_call
@@ -45,3 +44,4 @@ from .steps import take as take
 from .steps import take_count as take_count
 from .summary import ScheduleSummary as ScheduleSummary
 from .summary import summary as summary
+from .wrap import from_callable as from_callable

@@ -5,22 +5,23 @@ name: ``class cosine(Schedule, kind="cosine")``. Defining the class makes it a f
 registered pytree and a config kind; nothing else needs registering. Arguments after the first
 are keyword-only by convention: declare ``_: KW_ONLY`` after the first field.
 
-Subclasses implement ``_value(t)``, where ``t`` is a float array of steps already clipped to
-``t >= 0``, or ``_value_at(step)``, where ``step`` is an exact :class:`.steps.Step` (kinds that
-compare the step with step counts or hand a shifted step to a child), and ``horizon()``. ``_value`` must treat ``steps`` fields as numbers that may be traced
-scalars (only ``jnp`` arithmetic on them, no Python branching): this lets :func:`jaxlrs.join`
-gather the step counts of many pieces from arrays instead of building one graph branch per piece.
+Subclasses implement ``_value(t)`` (``t`` a float array of steps, ``t >= 0``) or ``_value_at(step)``
+(``step`` an exact :class:`.steps.Step`: kinds that compare the step with step counts or hand a
+shifted step to a child), and ``horizon()``. ``_value`` treats ``steps`` fields as numbers that may
+be traced scalars (``jnp`` arithmetic only, no Python branching), so that :func:`jaxlrs.join` can
+gather the step counts of many pieces from arrays instead of building a graph branch per piece.
 
-The operators (``*``, ``+``, ``/``) and the methods ``shift``, ``clip`` and ``time_scale`` build
-the kinds ``product``, ``sum_of``, ``shift``, ``clip`` and ``time_scale``, which are defined with
-the other composers (:mod:`jaxlrs._arithmetic`) and found here through the kind registry.
+The operators (``*``, ``+``, ``/``) and ``shift``, ``clip``, ``time_scale`` build the composer
+kinds of :mod:`jaxlrs._arithmetic`, and ``from_callable`` (:mod:`.wrap`) wraps plain callables:
+both are found through the kind registry, so this module imports neither. The config and ``repr``
+come from the base :class:`.config.Configurable`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Any, Callable, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -28,7 +29,7 @@ import numpy as np
 
 from . import fields as _fields
 from .checks import check_sequence, check_steps, check_value, is_concrete
-from .config import encode, kind_class, register_kind
+from .config import Configurable, kind_class, register_kind
 from .eager import eager_call
 from .fields import child_field, static_field, steps_field, value_field
 from .step_input import host_step
@@ -44,7 +45,7 @@ else:  # pragma: no cover
 @dataclass_transform(frozen_default=True, eq_default=False,
                      field_specifiers=(value_field, steps_field, static_field, child_field,
                                        dataclasses.field))
-class Schedule:
+class Schedule(Configurable):
   """A learning-rate schedule: a frozen pytree you call with the step.
 
   ``sched(step)`` returns the value at ``step`` as a ``jax.Array`` (float32, or float64 under
@@ -67,8 +68,6 @@ class Schedule:
   """
 
   kind: ClassVar[str] = "schedule"
-  # Set by ``dataclasses.dataclass`` on every subclass; declared so type checkers see dataclasses.
-  __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
   _data_names: ClassVar[tuple[str, ...]] = ()
   _meta_names: ClassVar[tuple[str, ...]] = ()
 
@@ -274,38 +273,7 @@ class Schedule:
     """
     return summary(self, total_steps)
 
-  # -- config, repr, equality ---------------------------------------------------------------
-
-  def _config_items(self) -> list[tuple[str, Any]]:
-    return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
-
-  @classmethod
-  def _from_config_args(cls, args: dict[str, Any]) -> "Schedule":
-    known = [f.name for f in dataclasses.fields(cls) if f.init]
-    unknown = sorted(set(args) - set(known))
-    if unknown:
-      raise ValueError(
-          f"Unknown key(s) {unknown} for schedule kind {cls.kind!r}; expected {known}.")
-    return cls(**args)
-
-  def to_config(self) -> dict[str, Any]:
-    """A plain JSON-serialisable dict that :func:`jaxlrs.from_config` turns back into this.
-
-    Returns:
-      ``{"kind": ..., <argument>: <value>, ...}``, nested schedules as nested dicts.
-
-    Raises:
-      ValueError: the schedule wraps a user function (see :class:`jaxlrs.from_callable`).
-
-    Example:
-      >>> jaxlrs.linear(1.0, end_value=0.0, total_steps=10).to_config()
-      {'kind': 'linear', 'init_value': 1.0, 'end_value': 0.0, 'total_steps': 10}
-    """
-    return {"kind": self.kind, **{k: encode(k, v) for k, v in self._config_items()}}
-
-  def __repr__(self) -> str:
-    args = ", ".join(f"{k}={short_repr(v)}" for k, v in self._config_items())
-    return f"{self.kind}({args})"
+  # -- equality --------------------------------------------------------------------------
 
   def __eq__(self, other: Any) -> bool:
     if type(self) is not type(other):
@@ -323,64 +291,10 @@ class Schedule:
     return hash(jax.tree.structure(self))
 
 
-def short_repr(v: Any) -> str:
-  """``repr`` with long tuples elided in the middle."""
-  if isinstance(v, float):
-    return repr(v)
-  if isinstance(v, tuple) and len(v) > 8:
-    return f"({', '.join(short_repr(x) for x in v[:3])}, ... {len(v) - 6} more ..., " + (
-        f"{', '.join(short_repr(x) for x in v[-3:])})")
-  if isinstance(v, tuple):
-    return "(" + ", ".join(short_repr(x) for x in v) + ("," if len(v) == 1 else "") + ")"
-  return repr(v)
-
-
-class from_callable(Schedule, kind="from_callable"):
-  """Wrap any callable of the step (an Optax schedule, a user function) as a schedule.
-
-  The wrapped function receives float steps ``t >= 0``. Such a schedule evaluates, joins, plots
-  and takes part in arithmetic like any other; only :meth:`to_config` and :meth:`horizon` are
-  impossible (they raise a ``ValueError`` naming the function). Every argument that takes a
-  schedule also takes a plain callable and wraps it with this.
-
-  Args:
-    fn: a callable mapping a step array to a value array.
-
-  Returns:
-    A schedule whose value at ``t`` is ``fn(t)`` in the schedule dtype.
-
-  Raises:
-    TypeError: ``fn`` is not callable (or is already a schedule).
-
-  Example:
-    >>> s = jaxlrs.from_callable(optax.cosine_decay_schedule(1.0, 100))
-    >>> s(50)
-    Array(0.49999997, dtype=float32)
-  """
-
-  fn: Callable[[Any], Any] = static_field()
-
-  def _check(self) -> None:
-    if isinstance(self.fn, Schedule) or not callable(self.fn):
-      raise TypeError(f"fn must be a plain callable of the step, got {self.fn!r}.")
-
-  def _value(self, t: jax.Array) -> jax.Array:
-    return jnp.asarray(self.fn(t), t.dtype)
-
-  def horizon(self) -> int:
-    raise ValueError(f"The horizon of the custom piece {self.fn!r} is unknown: give the number "
-                     "of steps explicitly (e.g. --total-steps).")
-
-  def to_config(self) -> dict[str, Any]:
-    raise ValueError(
-        f"Cannot serialise the custom piece {self.fn!r}: to_config supports jaxlrs schedules "
-        "only. Build it from jaxlrs shapes to save it as a config.")
-
-
 def check_child(name: str, x: Any) -> Schedule:
   """A schedule argument: schedules pass, other callables are wrapped by :class:`from_callable`."""
   if isinstance(x, Schedule):
     return x
   if callable(x):
-    return from_callable(x)
+    return kind_class("from_callable")(x)
   raise TypeError(f"{name} must be a schedule or a callable of the step, got {x!r}.")

@@ -7,7 +7,8 @@ calls it with the same arguments, so a config takes exactly the arguments of its
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -83,3 +84,55 @@ def from_config(config: dict[str, Any]) -> Any:
   cls = kind_class(config["kind"])
   args = {k: _decode(v) for k, v in config.items() if k != "kind"}
   return cls._from_config_args(args)
+
+
+class Configurable:
+  """The config and ``repr`` of a schedule, from its dataclass fields (a base of ``Schedule``)."""
+
+  kind: ClassVar[str]
+  # Set by ``dataclasses.dataclass`` on every subclass; declared so type checkers see dataclasses.
+  __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+  def _config_items(self) -> list[tuple[str, Any]]:
+    return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+
+  @classmethod
+  def _from_config_args(cls, args: dict[str, Any]) -> Any:
+    known = [f.name for f in dataclasses.fields(cls) if f.init]
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+      raise ValueError(
+          f"Unknown key(s) {unknown} for schedule kind {cls.kind!r}; expected {known}.")
+    factory: Any = cls  # a dataclass subclass: its fields are its arguments
+    return factory(**args)
+
+  def to_config(self) -> dict[str, Any]:
+    """A plain JSON-serialisable dict that :func:`jaxlrs.from_config` turns back into this.
+
+    Returns:
+      ``{"kind": ..., <argument>: <value>, ...}``, nested schedules as nested dicts.
+
+    Raises:
+      ValueError: the schedule wraps a user function (see :class:`jaxlrs.from_callable`).
+
+    Example:
+      >>> jaxlrs.linear(1.0, end_value=0.0, total_steps=10).to_config()
+      {'kind': 'linear', 'init_value': 1.0, 'end_value': 0.0, 'total_steps': 10}
+    """
+    return {"kind": self.kind, **{k: encode(k, v) for k, v in self._config_items()}}
+
+  def __repr__(self) -> str:
+    args = ", ".join(f"{k}={short_repr(v)}" for k, v in self._config_items())
+    return f"{self.kind}({args})"
+
+
+def short_repr(v: Any) -> str:
+  """``repr`` with long tuples elided in the middle."""
+  if isinstance(v, float):
+    return repr(v)
+  if isinstance(v, tuple) and len(v) > 8:
+    return f"({', '.join(short_repr(x) for x in v[:3])}, ... {len(v) - 6} more ..., " + (
+        f"{', '.join(short_repr(x) for x in v[-3:])})")
+  if isinstance(v, tuple):
+    return "(" + ", ".join(short_repr(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+  return repr(v)

@@ -94,7 +94,8 @@ class Step:
 
   @classmethod
   def tree_unflatten(cls, aux: Any, data: tuple) -> "Step":
-    return cls(*data, dtype=aux)
+    hi, lo, frac = data
+    return cls(hi, lo, frac, aux)
 
   @classmethod
   def of(cls, t: Any) -> "Step":
@@ -148,8 +149,8 @@ class Step:
 
   def map(self, fn: Any) -> "Step":
     """``fn`` applied to every part (``ravel``, ``reshape``, indexing)."""
-    return Step(*(None if x is None else fn(x) for x in (self._hi, self.lo, self._frac)),
-                dtype=self.dtype)
+    hi, frac = (None if x is None else fn(x) for x in (self._hi, self._frac))
+    return Step(hi, fn(self.lo), frac, self.dtype)
 
   def _general(self) -> "Step":
     """The same step with ``hi`` as an array (for the two-part arithmetic)."""
@@ -283,7 +284,10 @@ def take(a: Any, i: Any) -> jax.Array:
   """``a[i]`` for traced indices ``i`` known to be in range (a scalar index: one dynamic slice,
   without the wrapping of negative indices)."""
   a = jnp.asarray(a)
-  return jax.lax.dynamic_index_in_dim(a, i, keepdims=False) if jnp.ndim(i) == 0 else a[i]
+  if jnp.ndim(i) > 0:
+    return a[i]
+  piece = jax.lax.dynamic_slice(a, (i,), (1,), allow_negative_indices=False)
+  return jax.lax.squeeze(piece, (0,))
 
 
 def take_count(counts: tuple[Any, jax.Array], i: Any) -> tuple[Any, jax.Array]:
