@@ -125,8 +125,9 @@ class warmup(Schedule, kind="warmup"):
     require(isinstance(self.delay, bool), "delay", self.delay, "a bool")
 
   def _value_at(self, step):
-    target = self.schedule._value_at(step.full(0))
-    after = self.schedule._value_at(step.since(self.warmup_steps) if self.delay else step)
+    target = self.schedule._value_at(step.full(0, ()))
+    after = self.schedule._value_at(
+        step.since(self.warmup_steps, nonnegative=True) if self.delay else step)
     return warmup_value(step, self.warmup_steps, self.init_value, target, after, self.shape)
 
   def horizon(self) -> int:

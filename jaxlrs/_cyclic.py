@@ -202,8 +202,8 @@ class cosine_restarts(Schedule, kind="cosine_restarts"):
     return jnp.where(i >= self.cycle_limit, jnp.asarray(self.end_value, t.dtype), value)
 
   def _value_at(self, step):
-    after = self._restarts(step.since(self.warmup_steps))
-    return warmup_value(step, self.warmup_steps, 0.0, self._restarts(step.full(0)), after,
+    after = self._restarts(step.since(self.warmup_steps, nonnegative=True))
+    return warmup_value(step, self.warmup_steps, 0.0, self._restarts(step.full(0, ())), after,
                         "linear")
 
   def horizon(self) -> int:

@@ -24,9 +24,24 @@ def _lowered(n, platform):
       jax.ShapeDtypeStruct((8,), jnp.int32)).mlir_module()
 
 
-def test_small_joins_compare_all_large_ones_binary_search():
+def test_no_search_loop_compare_all_only_where_chosen():
   limits = _piecewise.COMPARE_ALL_MAX_BOUNDARIES
-  assert "stablehlo.while" not in _lowered(limits["cpu"], "cpu")  # compare_all: no loop
-  assert "stablehlo.while" in _lowered(limits["cpu"] + 1, "cpu")  # binary search: a loop
-  assert "stablehlo.while" not in _lowered(limits["cpu"] + 1, "cuda")  # GPU: compare_all longer
-  assert "stablehlo.while" in _lowered(limits["default"] + 1, "cuda")
+  for n in (1, 9, 33, 300):  # CPU: the unrolled binary search at every size
+    module = _lowered(n, "cpu")
+    assert "stablehlo.while" not in module
+    assert ("stablehlo.reduce" in module) == (n <= limits["cpu"])
+  gpu_small, gpu_large = _lowered(limits["default"], "cuda"), _lowered(limits["default"] + 1, "cuda")
+  assert "stablehlo.reduce" in gpu_small and "stablehlo.while" not in gpu_small  # compare_all
+  assert "stablehlo.reduce" not in gpu_large and "stablehlo.while" not in gpu_large
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 64, 65])
+def test_binary_search_counts_boundaries_at_the_int32_extremes(n):
+  bounds = [int(b) for b in np.cumsum(1 + np.arange(n) % 3)]
+  bounds[-1] = 2**31 - 1  # a boundary at the largest int32 step
+  top = np.iinfo(np.int32).max
+  near = [b + d for b in bounds[:3] + bounds[-1:] for d in (-1, 0, 1)]
+  steps = np.clip(np.array([-(2**31), -1, 0, *near, top - 1, top], np.int64), -(2**31),
+                  top).astype(np.int32)
+  got = jax.jit(jax.vmap(lambda t: _piecewise.binary_search(t, bounds)))(jnp.asarray(steps))
+  np.testing.assert_array_equal(got, np.searchsorted(np.asarray(bounds), steps, side="right"))

@@ -1,5 +1,5 @@
 """The internal API every jaxlrs module builds on: the base class, field roles, argument checks,
-numeric helpers, the kind registry and the eager evaluation cache.
+the exact step and its conversion, numeric helpers, the kind registry and the eager cache.
 
 Modules outside ``_core`` import from here only (``from ._core import check_steps``); the
 submodules of ``_core`` import each other directly and never import anything outside ``_core``.
@@ -17,6 +17,9 @@ from .checks import require_choice as require_choice
 from .checks import require_nonnegative_steps as require_nonnegative_steps
 from .checks import require_positive_steps as require_positive_steps
 from .checks import require_value as require_value
+from .counts import split_counts as split_counts
+from .counts import take as take
+from .counts import take_count as take_count
 from .config import from_config as from_config
 from .config import short_repr as short_repr
 from .config import kind_class as kind_class
@@ -39,9 +42,6 @@ from .step_input import host_step as host_step
 from .steps import MAX_STEP as MAX_STEP
 from .steps import Step as Step
 from .steps import float_count as float_count
-from .steps import split_counts as split_counts
-from .steps import take as take
-from .steps import take_count as take_count
 from .summary import ScheduleSummary as ScheduleSummary
 from .summary import summary as summary
 from .wrap import from_callable as from_callable

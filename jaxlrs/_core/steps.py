@@ -161,13 +161,15 @@ class Step:
     frac = None if self._frac is None else jnp.where(d < 0, 0, self._frac).astype(self.dtype)
     return Step(None, jnp.maximum(d, 0), frac, self.dtype)
 
-  def full(self, k: Any) -> "Step":
-    """The step count ``k`` as a step of this shape and dtype."""
+  def full(self, k: Any, shape: Any = None) -> "Step":
+    """The step count ``k`` as a step of this dtype and shape (or of ``shape``: ``()`` for a
+    value at a fixed step, which then broadcasts)."""
+    shape = self.shape if shape is None else shape
     if isinstance(k, (int, np.integer)):
       kh, kl = split_int(max(0, int(k)))
-      return Step(None if kh == 0 else jnp.full(self.shape, kh, jnp.int32),
-                  jnp.full(self.shape, kl, jnp.int32), None, self.dtype)
-    return Step.of(jnp.broadcast_to(jnp.asarray(k), self.shape)).astype(self.dtype)
+      return Step(None if kh == 0 else jnp.full(shape, kh, jnp.int32),
+                  jnp.full(shape, kl, jnp.int32), None, self.dtype)
+    return Step.of(jnp.broadcast_to(jnp.asarray(k), shape)).astype(self.dtype)
 
   def cycle(self, period: Any) -> tuple[jax.Array, jax.Array]:
     """``(cycles done, steps into the current cycle)`` for a period of whole steps.
@@ -202,7 +204,7 @@ class Step:
 
   def lt(self, k: Any) -> jax.Array:
     """``step < k`` exactly, for an integer step count ``k``: an int, a pair from
-    :func:`take_count`, or a traced integer count below 2**24 (as a join gathers them)."""
+    :func:`.counts.take_count`, or a traced integer count below 2**24 (as a join gathers them)."""
     if self._hi is None:
       if isinstance(k, (int, np.integer)):
         if k <= 0 or k >= _B:
@@ -219,14 +221,21 @@ class Step:
     """``step >= k`` exactly."""
     return ~self.lt(k)
 
-  def since(self, k: Any) -> "Step":
-    """``max(step - k, 0)`` exactly: the steps since ``k`` (``k`` may be negative)."""
+  def since(self, k: Any, *, nonnegative: bool = False) -> "Step":
+    """``max(step - k, 0)`` exactly: the steps since ``k`` (``k`` may be negative).
+
+    ``nonnegative=True`` promises ``k >= 0`` (a validated count, possibly traced by a join); a
+    small step then subtracts a traced count in one int32 operation.
+    """
     if isinstance(k, (int, np.integer)):
       if self._hi is None and 0 <= k < _B:
         return self._at_least_zero(self.lo - int(k))  # both in [0, 2**31): no overflow
       return self.plus(-int(k))
     if self._hi is None and isinstance(k, tuple) and k[0] is None:
       return self._at_least_zero(self.lo - k[1])
+    if (self._hi is None and nonnegative and not isinstance(k, tuple)
+        and jnp.issubdtype(jnp.result_type(k), jnp.floating)):  # a whole count below 2**24
+      return self._at_least_zero(self.lo - jnp.asarray(k).astype(jnp.int32))
     kh, kl = _count(k)
     pos = kl > 0
     return self.plus((-kh - pos.astype(jnp.int32), jnp.where(pos, jnp.int32(_MASK) - kl + 1, 0)))
@@ -257,41 +266,10 @@ def float_count(k: Any) -> Any:
 
 def _count(k: Any) -> tuple[Any, Any]:
   """A step count as ``(hi, lo)``: Python ints split exactly, arrays inside the trace; a
-  ``(hi, lo)`` pair (from :func:`take_count`; ``hi`` None when 0) passes through."""
+  ``(hi, lo)`` pair (from :func:`.counts.take_count`; ``hi`` None when 0) passes through."""
   if isinstance(k, tuple):
     return (0 if k[0] is None else k[0]), k[1]
   if isinstance(k, (int, np.integer)):
     return split_int(int(k))
   hi, lo, _ = split_array(k)
   return hi, lo
-
-
-def split_counts(counts: Any) -> tuple[Any, jax.Array]:
-  """A sequence of step counts (Python ints, or traced numbers below 2**24) as ``(hi, lo)`` int32
-  arrays, to pick a count with :func:`take_count`. ``hi`` is None when every count is a Python
-  int in ``[0, 2**31)`` (the usual case: one int32 array)."""
-  if all(isinstance(k, (int, np.integer)) for k in counts):
-    parts = [split_int(int(k)) for k in counts]
-    lo = jnp.asarray(np.array([x for _, x in parts], np.int32))
-    if all(h == 0 for h, _ in parts):
-      return None, lo
-    return jnp.asarray(np.array([h for h, _ in parts], np.int32)), lo
-  hi, lo, _ = split_array(jnp.stack([jnp.asarray(k, jnp.float32) for k in counts]))
-  return hi, lo
-
-
-def take(a: Any, i: Any) -> jax.Array:
-  """``a[i]`` for traced indices ``i`` known to be in range (a scalar index: one dynamic slice,
-  without the wrapping of negative indices)."""
-  a = jnp.asarray(a)
-  if jnp.ndim(i) > 0:
-    return a[i]
-  piece = jax.lax.dynamic_slice(a, (i,), (1,), allow_negative_indices=False)
-  return jax.lax.squeeze(piece, (0,))
-
-
-def take_count(counts: tuple[Any, jax.Array], i: Any) -> tuple[Any, jax.Array]:
-  """Count ``i`` (in range) of a :func:`split_counts` pair, for :meth:`Step.lt` and
-  :meth:`Step.since`."""
-  hi, lo = counts
-  return (None if hi is None else take(hi, i)), take(lo, i)
