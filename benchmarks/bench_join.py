@@ -172,27 +172,33 @@ def _scaling(kind: str, sizes, n_steps: int, repeats: int, budget_s: float) -> l
 
 
 def search_methods(sizes, n_steps: int, rounds: int) -> list[dict]:
-  """``compare_all`` vs ``scan`` for the piece search, around the crossover used by jaxlrs."""
-  from jaxlrs._piecewise import COMPARE_ALL_MAX_BOUNDARIES
+  """The piece search that jaxlrs uses at each size vs ``jnp.searchsorted``'s loop ("scan");
+  compare_all (every boundary per step) in the notes."""
+  from jaxlrs._piecewise import COMPARE_ALL_MAX_BOUNDARIES, binary_search
 
   steps = jnp.arange(n_steps, dtype=jnp.int32)
+  limit = COMPARE_ALL_MAX_BOUNDARIES["cpu" if jax.default_backend() == "cpu" else "default"]
   rows = []
   for n in sizes:
-    bounds = jnp.asarray(_bounds(_lengths(n + 1)), jnp.int32)
+    bounds = _bounds(_lengths(n + 1))
+    searches = {m: (lambda x, m=m: jnp.searchsorted(jnp.asarray(bounds, jnp.int32), x,
+                                                    side="right", method=m))
+                for m in ("compare_all", "scan")}
+    searches["unrolled"] = lambda x: binary_search(x, bounds)
     fns, compile_s = {}, {}
-    for method in ("compare_all", "scan"):
-      def f(t, b, method=method):
-        return jax.vmap(lambda x: jnp.searchsorted(b, x, side="right", method=method))(t)
-      compile_s[method], compiled = compile_seconds(f, steps, bounds)
-      fns[method] = lambda c=compiled: c(steps, bounds)
+    for method, search in searches.items():
+      compile_s[method], compiled = compile_seconds(jax.vmap(search), steps)
+      fns[method] = lambda c=compiled: c(steps)
     times = interleaved(fns, rounds)
-    limit = COMPARE_ALL_MAX_BOUNDARIES["cpu" if jax.default_backend() == "cpu" else "default"]
-    chosen = "compare_all" if n <= limit else "scan"
-    rows.append(row("join", f"piece search, {n} boundaries: compare_all vs scan",
-                    times["compare_all"], times["scan"],
-                    f"{n_steps:.0e} vmapped steps; compile {compile_s['compare_all'] * 1e3:.0f} vs "
-                    f"{compile_s['scan'] * 1e3:.0f} ms; jaxlrs uses {chosen} (compare_all up to "
-                    f"{limit} on this backend)", boundaries=n))
+    chosen = "compare_all" if n <= limit else "unrolled"
+    ms = {m: f"{np.median(t) * 1e3:.3g} ms" for m, t in times.items()}
+    rows.append(row("join", f"piece search, {n} boundaries: jaxlrs ({chosen}) vs scan loop",
+                    times[chosen], times["scan"],
+                    f"{n_steps:.0e} vmapped steps; compile {compile_s[chosen] * 1e3:.0f} vs "
+                    f"{compile_s['scan'] * 1e3:.0f} ms; compare_all {ms['compare_all']} "
+                    f"(compile {compile_s['compare_all'] * 1e3:.0f} ms), unrolled binary search "
+                    f"{ms['unrolled']}; compare_all up to {limit} boundaries on this backend",
+                    boundaries=n))
   return rows
 
 
@@ -203,7 +209,8 @@ def run(quick: bool) -> list[dict]:
   rounds = 5 if quick else 9
   rows = _scaling("join", sizes, n_steps, rounds, budget)
   rows += _scaling("sgdr", (10,) if quick else (10, 100, 1000), n_steps, rounds, budget)
-  rows += search_methods((32, 64) if quick else (16, 32, 64, 128, 256, 512, 1024), n_steps, rounds)
+  rows += search_methods((9, 99) if quick else (9, 16, 32, 64, 128, 256, 1024, 4999), n_steps,
+                         rounds)
   return rows
 
 

@@ -32,12 +32,13 @@ def check_boundaries(name: str, boundaries: Sequence[int], allow_empty: bool = T
 # instead of a binary search. The binary search is unrolled (:func:`binary_search`: one compare
 # and one gather per level, no loop). On XLA:CPU it beats ``jnp.searchsorted``'s loop ("scan") at
 # every size in compile time, 1e6-step evaluation (3-10x) and scalar calls; against compare_all
-# it is even at 9 boundaries and far ahead from 33 (compare_all evaluates every boundary per
-# step), and it keeps a scalar call to one fused kernel, so CPU uses it from one boundary on
-# (benchmarks/bench_join.py prints the sizes around the crossover). On GPU (H200, 1e6 steps)
-# compare_all measured 1.7x faster than the loop at 64 boundaries and 0.9x at 256; the unrolled
-# search has no loop (no kernel launch per level) but is not measured there yet.
-COMPARE_ALL_MAX_BOUNDARIES = {"cpu": 0, "default": 128}
+# it is even at 9 boundaries and far ahead from 33 (compare_all reads every boundary per step),
+# and it keeps a scalar call to one fused kernel. On GPU (H200, 1e6 steps) compare_all measured
+# 1.7x faster than the loop at 64 boundaries and 0.9x at 256; the unrolled search has no loop
+# (no kernel launch per level) and reads log2(n) boundaries per step, but is not measured there
+# yet. Both limits are 0 (the unrolled search everywhere): different limits cost a
+# ``platform_dependent`` switch that traces both searches, half the trace time of a small join.
+COMPARE_ALL_MAX_BOUNDARIES = {"cpu": 0, "default": 0}
 
 
 def binary_search(t: jax.Array, b: Sequence[int]) -> jax.Array:

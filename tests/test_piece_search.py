@@ -24,15 +24,13 @@ def _lowered(n, platform):
       jax.ShapeDtypeStruct((8,), jnp.int32)).mlir_module()
 
 
-def test_no_search_loop_compare_all_only_where_chosen():
-  limits = _piecewise.COMPARE_ALL_MAX_BOUNDARIES
-  for n in (1, 9, 33, 300):  # CPU: the unrolled binary search at every size
-    module = _lowered(n, "cpu")
+@pytest.mark.parametrize("platform", ["cpu", "cuda"])
+def test_no_search_loop_compare_all_only_where_chosen(platform):
+  limit = _piecewise.COMPARE_ALL_MAX_BOUNDARIES["cpu" if platform == "cpu" else "default"]
+  for n in (1, 9, 33, 300):  # otherwise the unrolled binary search: no loop either
+    module = _lowered(n, platform)
     assert "stablehlo.while" not in module
-    assert ("stablehlo.reduce" in module) == (n <= limits["cpu"])
-  gpu_small, gpu_large = _lowered(limits["default"], "cuda"), _lowered(limits["default"] + 1, "cuda")
-  assert "stablehlo.reduce" in gpu_small and "stablehlo.while" not in gpu_small  # compare_all
-  assert "stablehlo.reduce" not in gpu_large and "stablehlo.while" not in gpu_large
+    assert ("stablehlo.reduce" in module) == (n <= limit)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 64, 65])
