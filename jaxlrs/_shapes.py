@@ -12,7 +12,7 @@ from dataclasses import KW_ONLY
 import jax.numpy as jnp
 
 from ._core import (
-    Schedule, float_count, fraction, require, require_positive_steps, require_value, safe_pow,
+    Schedule, float_count, fraction, require, require_positive_steps, require_value,
     static_field, steps_field, unit_pow, value_field)
 from ._curves import decay
 
@@ -132,7 +132,7 @@ class polynomial(Schedule, kind="polynomial"):
       frac = jnp.clip(t / horizon, 0, 1)
     else:
       frac = fraction(t, self.total_steps)
-    return (self.init_value - self.end_value) * safe_pow(1 - frac, self.power) + self.end_value
+    return (self.init_value - self.end_value) * unit_pow(1 - frac, self.power) + self.end_value
 
   def horizon(self) -> int:
     return 2 * self.total_steps if self.cycle else self.total_steps

@@ -64,11 +64,11 @@ def scaled_pow(value: Any, base: Any, power: Any) -> jax.Array:
 
 
 def unit_pow(base: jax.Array, power: Any) -> jax.Array:
-  """``base ** power`` for ``base`` in ``[0, 1]`` and ``power > 0``, with a finite gradient at
-  ``base == 0``. The result is in ``[0, 1]``: it cannot overflow, so no saturation is needed
-  (the same values as :func:`safe_pow` there, at a fraction of the graph)."""
+  """``base ** power`` for ``base`` in ``[0, 1]`` and ``power >= 0`` (``0 ** 0 == 1``), with a
+  finite gradient at ``base == 0``. The result is in ``[0, 1]``: it cannot overflow, so no
+  saturation is needed (the values of :func:`safe_pow` there, from a fraction of its graph)."""
   pos = base > 0
-  return jnp.where(pos, jnp.where(pos, base, 1) ** power, 0)
+  return jnp.where(pos, jnp.where(pos, base, 1) ** power, jnp.where(power == 0, 1.0, 0.0))
 
 
 def fraction(t: Any, steps: Any) -> jax.Array:
