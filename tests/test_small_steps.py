@@ -66,3 +66,16 @@ def test_int32_step_traces_no_high_part():
   jaxpr = str(jax.make_jaxpr(s)(jnp.int32(0)))
   assert "shift_right" not in jaxpr and "floor" not in jaxpr  # no hi/lo split, no fraction
   assert "shift_right" in str(jax.make_jaxpr(s)(jnp.uint32(0)))  # the general path splits
+
+
+def test_join_gathers_pieces_of_a_vmapped_schedule():
+  # Under vmap over a value, the stacked leaves carry the batch: a gather picks a row of them.
+  def at(lr, t):
+    s = jaxlrs.join([jaxlrs.constant(lr), jaxlrs.linear(lr, end_value=0.0, total_steps=10),
+                     jaxlrs.cosine(lr, total_steps=10)], boundaries=[5, 15])
+    return s(t)
+  lrs = jnp.array([1.0, 2.0])
+  got = jax.vmap(at, in_axes=(0, None))(lrs, 10)
+  np.testing.assert_allclose(got, [0.5, 1.0], rtol=1e-6)
+  got = jax.vmap(jax.vmap(at, in_axes=(None, 0)), in_axes=(0, None))(lrs, jnp.array([3, 10, 25]))
+  np.testing.assert_allclose(got, [[1.0, 0.5, 0.0], [2.0, 1.0, 0.0]], atol=1e-6)

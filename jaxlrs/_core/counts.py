@@ -30,12 +30,13 @@ def split_counts(counts: Any) -> tuple[Any, jax.Array]:
 
 
 def take(a: Any, i: Any) -> jax.Array:
-  """``a[i]`` for traced indices ``i`` known to be in range (a scalar index: one dynamic slice,
-  without the wrapping of negative indices)."""
+  """``a[i]`` (row ``i`` of ``a``) for traced indices ``i`` known to be in range (a scalar index:
+  one dynamic slice, without the wrapping of negative indices)."""
   a = jnp.asarray(a)
   if jnp.ndim(i) > 0:
     return a[i]
-  piece = jax.lax.dynamic_slice(a, (i,), (1,), allow_negative_indices=False)
+  piece = jax.lax.dynamic_slice(a, (i, *(0,) * (a.ndim - 1)), (1, *a.shape[1:]),
+                                allow_negative_indices=False)
   return jax.lax.squeeze(piece, (0,))
 
 
