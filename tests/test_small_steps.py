@@ -68,14 +68,9 @@ def test_int32_step_traces_no_high_part():
   assert "shift_right" in str(jax.make_jaxpr(s)(jnp.uint32(0)))  # the general path splits
 
 
-def test_join_gathers_pieces_of_a_vmapped_schedule():
-  # Under vmap over a value, the stacked leaves carry the batch: a gather picks a row of them.
-  def at(lr, t):
-    s = jaxlrs.join([jaxlrs.constant(lr), jaxlrs.linear(lr, end_value=0.0, total_steps=10),
-                     jaxlrs.cosine(lr, total_steps=10)], boundaries=[5, 15])
-    return s(t)
-  lrs = jnp.array([1.0, 2.0])
-  got = jax.vmap(at, in_axes=(0, None))(lrs, 10)
-  np.testing.assert_allclose(got, [0.5, 1.0], rtol=1e-6)
-  got = jax.vmap(jax.vmap(at, in_axes=(None, 0)), in_axes=(0, None))(lrs, jnp.array([3, 10, 25]))
-  np.testing.assert_allclose(got, [[1.0, 0.5, 0.0], [2.0, 1.0, 0.0]], atol=1e-6)
+def test_join_gathers_rows_of_sequence_values():
+  # A piece with a sequence of values: one gathered column per value.
+  pcs = [jaxlrs.piecewise_constant([3], values=[v, v / 2]) for v in (1.0, 4.0)]
+  s = jaxlrs.join([*pcs, jaxlrs.constant(9.0)], boundaries=[5, 10])
+  np.testing.assert_array_equal([s(t) for t in (0, 3, 5, 8, 10)], [1.0, 0.5, 4.0, 2.0, 9.0])
+  np.testing.assert_array_equal(jax.jit(jax.vmap(s))(jnp.arange(4, 10, 2)), [0.5, 4.0, 2.0])
