@@ -1,11 +1,12 @@
-"""`join`: schedules one after another, at a cost that does not grow with the number of pieces.
+"""`join`: schedules one after another, at a cost that grows only with log2 of the number of pieces.
 
 Optax's ``join_schedules`` evaluates every piece and chains ``where``s, so its graph, compile time
 and per-step cost grow linearly with the number of pieces. Here the pieces are grouped by
 *structure* (kind, choices and nesting, but not values or step counts): within a group, the float
-values and the step counts of all pieces are stacked into arrays. A step finds its piece by binary
-search over the boundaries, gathers that piece's numbers from its group's arrays, and evaluates one
-branch per distinct structure. A 5000-piece SGDR-style join of cosines is one group and one branch.
+values and the step counts of all pieces are stacked into arrays. A step finds its piece by an
+unrolled binary search over the boundaries (one compare and gather per level), gathers that
+piece's numbers from its group's arrays, and evaluates one branch per distinct structure. A
+5000-piece SGDR-style join of cosines is one group and one branch.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ class join(Schedule, kind="join"):
   Identical values to ``optax.join_schedules``: each piece sees the steps since its own start.
   Nested joins flatten into one. The last piece runs forever, so a join holds its final value
   exactly when its last piece does. Evaluation cost, graph size and compile time depend on the
-  number of distinct piece *structures*, not on the number of pieces.
+  number of distinct piece *structures*; the number of pieces adds only the levels of the piece
+  search (one per doubling).
 
   Args:
     schedules: the pieces (jaxlrs schedules or callables of the step).

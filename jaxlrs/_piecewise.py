@@ -1,7 +1,7 @@
 """Piecewise schedules: constant pieces, milestones, and linear interpolation between points.
 
-Pieces are found by binary search over the sorted boundaries (``jnp.searchsorted``), so the cost
-of a step does not grow with the number of pieces.
+Pieces are found by an unrolled binary search over the sorted boundaries (:func:`binary_search`),
+so the cost of a step grows only with log2 of the number of pieces.
 """
 
 from __future__ import annotations
