@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
   mode = "quick" if args.quick else "full"
   env = environment()
-  header = (f"jaxlrs benchmarks ({mode}): {env['backend']} {env['device_kind']} "
+  device = " ".join(dict.fromkeys([env["backend"], env["device_kind"]]))  # not "cpu cpu"
+  header = (f"jaxlrs benchmarks ({mode}): {device} "
             f"x{env['device_count']} ({env['host_cpu']}, {env['host_cores']} cores), "
             f"jax {env['jax']}, jaxlib {env['jaxlib']}, optax {env['optax']}, flax {env['flax']}, "
             f"jaxlrs {env['jaxlrs']}, {env['date']}")
