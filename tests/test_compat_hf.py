@@ -163,7 +163,7 @@ def test_past_the_end_holds_final_value_where_transformers_rises():
     (lambda: hf.get_scheduler("warmup_stable_decay", LR, 2, 10,
                               {"num_decay_steps": 5, "num_stable_steps": 4}), ValueError,
      "num_stable_steps"),
-    (lambda: hf.get_scheduler("warmup_stable_decay", LR, 2, 10, {"num_decay_steps": 0}),
+    (lambda: hf.get_scheduler("warmup_stable_decay", LR, 2, 10, {"num_decay_steps": -1}),
      ValueError, "num_decay_steps"),
     # What Transformers' get_scheduler silently drops raises here.
     (lambda: hf.get_scheduler("inverse_sqrt", LR, 10, None, {"timescale": 7}), ValueError,

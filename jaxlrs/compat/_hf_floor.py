@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import _compose, _join, _recipes, _shapes
 from .._core import Schedule, check_value, concrete_float, require, require_choice
-from ._args import checked, nonnegative_steps, positive_steps, value_where
+from ._args import checked, nonnegative_steps, value_where
 from ._args import learning_rate as _lr
 from ._hf_decay import cosine_to, decay_steps, num_cycles_value, with_warmup
 
@@ -155,7 +155,8 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
   Args:
     learning_rate: the peak learning rate (Transformers takes it from the optimizer).
     num_warmup_steps: steps of warmup (a non-negative int).
-    num_decay_steps: steps of the final decay (a positive int).
+    num_decay_steps: steps of the final decay (a non-negative int; 0: the value drops to the
+      floor at the end of the stable phase, as in Transformers).
     num_training_steps: total steps (give this or ``num_stable_steps``, or both when they agree).
     num_stable_steps: steps at ``learning_rate`` (default ``T - w - d``).
     warmup_type: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
@@ -170,8 +171,7 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
     after the decay.
 
   Raises:
-    ValueError: a negative step count, ``num_decay_steps <= 0`` (Transformers then drops to the
-      floor without a decay), neither ``num_training_steps`` nor ``num_stable_steps``, both with
+    ValueError: a negative step count, neither ``num_training_steps`` nor ``num_stable_steps``, both with
       ``T != w + num_stable_steps + d`` (Transformers warns and ignores ``num_training_steps``),
       an unknown type, ``num_cycles <= 0``.
     TypeError: a step count is not an int.
@@ -185,7 +185,7 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
   """
   learning_rate = _lr("learning_rate", learning_rate)
   w = nonnegative_steps("num_warmup_steps", num_warmup_steps)
-  d = positive_steps("num_decay_steps", num_decay_steps)
+  d = nonnegative_steps("num_decay_steps", num_decay_steps)
   if num_stable_steps is None:
     if num_training_steps is None:
       raise ValueError("Either num_training_steps or num_stable_steps must be given (both None).")
@@ -209,6 +209,14 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
         warmup_shape=warmup_type, decay_shape=decay_type, end_value=low, init_value=low,
         decay_cycles=cycles if decay_type == "cosine" else 0.5)
 
+  if not d:  # no decay: the floor from the end of the stable phase (or of the warmup) on
+    floor_from = w + max(stable, 0)
+    body: Schedule = _shapes.constant(low)
+    if floor_from:
+      body = _join.join([_shapes.constant(lr), body], boundaries=[floor_from])
+    if not w:
+      return body
+    return _compose.warmup(body, warmup_steps=w, init_value=low, shape=warmup_type, delay=False)
   if stable >= 0:
     return wsd(w, w + stable + d)
   decay = wsd(0, d).shift(stable)  # from step w on, -stable steps into the decay

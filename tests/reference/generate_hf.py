@@ -99,6 +99,9 @@ def cases():
              num_cycles=1.5, min_lr_ratio=0.1),
       record("warmup_stable_decay", w, T, num_decay_steps=20, decay_type="linear"),  # T < w + d
       record("warmup_stable_decay", 0, 6, num_decay_steps=10, decay_type="1-sqrt"),
+      record("warmup_stable_decay", w, T, num_decay_steps=0, min_lr_ratio=0.1),  # no decay
+      record("warmup_stable_decay", 0, T, num_decay_steps=0, min_lr_ratio=0.1),
+      record("warmup_stable_decay", w, w - 2, num_decay_steps=0, warmup_type="cosine"),
   ]
   for wt in ("linear", "cosine", "1-sqrt"):
     for dt in ("linear", "cosine", "1-sqrt"):
