@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _decays, _join, _shapes
-from ._args import checked
+from ._args import checked, value_where
 from .._core import Schedule, check_steps, check_value, concrete_float, require
 
 
@@ -184,9 +184,8 @@ def exponential_decay(init_value: float, transition_steps: int, decay_rate: floa
     Array(0.25, dtype=float32)
   """
   steps = _steps("transition_steps", transition_steps, positive=True)
-  rate = check_value("decay_rate", decay_rate)
-  require(concrete_float(rate) is None or rate > 0, "decay_rate", rate,
-          "positive (optax silently returns a constant for 0)")
+  rate = value_where("decay_rate", decay_rate, lambda r: r > 0,
+                     "positive (optax silently returns a constant for 0)")
   if not isinstance(staircase, bool):
     raise TypeError(f"staircase must be a bool, got {staircase!r}.")
   end = None if end_value is None else check_value("end_value", end_value)
@@ -220,7 +219,7 @@ def cosine_decay_schedule(init_value: float, decay_steps: int, alpha: float = 0.
     Array(0.1, dtype=float32)
   """
   steps = _steps("decay_steps", decay_steps, positive=True)
-  init, alpha = check_value("init_value", init_value), check_value("alpha", alpha)
-  require(concrete_float(alpha) is None or 0 <= alpha <= 1, "alpha", alpha, "in [0, 1]")
+  init = check_value("init_value", init_value)
+  alpha = value_where("alpha", alpha, lambda a: 0 <= a <= 1, "in [0, 1]")
   return _shapes.cosine(init, total_steps=steps, end_value=init * alpha,
                         exponent=check_value("exponent", exponent))

@@ -10,7 +10,7 @@ import numpy as np
 import optax
 
 from .. import _shapes
-from .._core import concrete_float, require, require_choice
+from .._core import require_choice, require_value
 from . import _timm_args as A
 from ._args import checked
 
@@ -136,11 +136,9 @@ def PlateauLRScheduler(lr: float, decay_rate: float = 0.1, patience_t: int = 10,
   """
   lr, lr_min = A.lr_pair(lr, lr_min)
   decay_rate = A.value("decay_rate", decay_rate)
-  require((d := concrete_float(decay_rate)) is None or 0 < d < 1, "decay_rate", decay_rate,
-          "in (0, 1)")
+  require_value("decay_rate", decay_rate, lambda d: 0 < d < 1, "in (0, 1)")
   threshold = A.value("threshold", threshold)
-  require((t := concrete_float(threshold)) is None or 0 <= t < 1, "threshold", threshold,
-          "in [0, 1)")
+  require_value("threshold", threshold, lambda t: 0 <= t < 1, "in [0, 1)")
   patience = min(A.steps("patience_t", patience_t), _INT32_MAX)
   cooldown = min(A.steps("cooldown_t", cooldown_t), _INT32_MAX)
   warmup_t = A.steps("warmup_t", warmup_t)

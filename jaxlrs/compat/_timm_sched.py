@@ -14,7 +14,7 @@ from typing import Any
 
 from .._cyclic import cosine_restarts
 from ._args import checked
-from .._core import Schedule, concrete_float, require
+from .._core import Schedule, concrete_float, require, require_value
 from . import _timm_args as A
 from ._timm_shapes import timm_cycles
 
@@ -34,8 +34,7 @@ def _cycles(curve: str, lr: Any, t_initial: Any, lr_min: Any, cycle_mul: Any, cy
   cycle_mul = A.value("cycle_mul", cycle_mul, 1.0, ">= 1 (timm fails past the end below 1)")
   cycle_decay = A.value("cycle_decay", cycle_decay, 0.0)
   k_decay = A.value("k_decay", k_decay)
-  require((kd := concrete_float(k_decay)) is None or kd > 0, "k_decay", k_decay,
-          "positive")
+  require_value("k_decay", k_decay, lambda k: k > 0, "positive")
   if curve == "cosine" and cycle_limit >= 1:
     body: Schedule = cosine_restarts(lr, cycle_steps=t_initial, cycle_mul=cycle_mul,
                            cycle_decay=cycle_decay, end_value=lr_min, cycle_limit=cycle_limit,

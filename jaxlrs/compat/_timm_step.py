@@ -10,7 +10,7 @@ import bisect
 from typing import Any, Callable, Sequence
 
 from .. import _decays, _piecewise, _shapes
-from .._core import Schedule, check_value, concrete_float, require
+from .._core import Schedule, check_sequence, check_value, concrete_float, require, require_value
 from . import _timm_args as A
 from ._args import checked
 
@@ -20,8 +20,7 @@ def _decay_schedule(lr: Any, decay_rate: Any, warmup_t: Any, warmup_lr_init: Any
                     body_fn: Callable[[Any, Any], Schedule]) -> Schedule:
   lr = A.learning_rate("lr", lr)
   decay_rate = A.value("decay_rate", decay_rate)
-  require((dr := concrete_float(decay_rate)) is None or dr > 0, "decay_rate",
-          decay_rate, "positive")
+  require_value("decay_rate", decay_rate, lambda d: d > 0, "positive")
   warmup_t = A.steps("warmup_t", warmup_t)
   warmup_lr_init = A.value("warmup_lr_init", warmup_lr_init, 0.0)
   for name, x in (("warmup_prefix", warmup_prefix), ("t_in_epochs", t_in_epochs),
@@ -122,9 +121,7 @@ def MultiStepLRScheduler(lr: float, decay_t: Sequence[int], decay_rate: float = 
     >>> s(8), s(9), s(19)
     (Array(1., dtype=float32), Array(0.1, dtype=float32), Array(0.01, dtype=float32))
   """
-  if isinstance(decay_t, (str, bytes)) or not hasattr(decay_t, "__iter__"):
-    raise TypeError(f"decay_t must be a sequence of steps, got {decay_t!r}.")
-  milestones = [A.steps(f"decay_t[{i}]", m) for i, m in enumerate(decay_t)]
+  milestones = list(check_sequence("decay_t", decay_t, A.steps))
   require(len(milestones) > 0, "decay_t", decay_t, "non-empty")
   require(milestones == sorted(milestones), "decay_t", decay_t, "sorted (non-decreasing)")
 

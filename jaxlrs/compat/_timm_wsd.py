@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _compose, _join, _shapes
-from .._core import Schedule, concrete_float, require, require_choice
+from .._core import Schedule, require, require_choice, require_value
 from . import _timm_args as A
 from ._args import checked
 from ._timm_shapes import timm_cycles, timm_power_stable
@@ -86,17 +86,16 @@ def WSDLRScheduler(lr: float, t_initial: int, decay_t: int, lr_min: float = 0.0,
                      f"{WSD_DECAY_FNS}: build other shapes from jaxlrs schedules.")
   require_choice("decay_fn", decay_fn, WSD_DECAY_FNS)
   ratio = A.value("decay_ratio", decay_ratio)
-  require(concrete_float(ratio) is None or 0 < ratio < 1, "decay_ratio", ratio, "in (0, 1)")
+  require_value("decay_ratio", ratio, lambda r: 0 < r < 1, "in (0, 1)")
   for name, p in (("decay_power", decay_power), ("stable_power", stable_power)):
-    v = concrete_float(A.value(name, p))
-    require(v is None or v > 0, name, p, "positive")
+    require_value(name, A.value(name, p), lambda v: v > 0, "positive")
   if stable_fn == "constant":
     stable: Schedule = _shapes.constant(lr)
   else:
     timescale = warmup_t if stable_timescale is None else A.value("stable_timescale",
                                                                   stable_timescale)
-    require(concrete_float(timescale) is None or timescale > 0, "stable_timescale", timescale,
-            f"positive for stable_fn={stable_fn!r} (it defaults to warmup_t)")
+    require_value("stable_timescale", timescale, lambda t: t > 0,
+                  f"positive for stable_fn={stable_fn!r} (it defaults to warmup_t)")
     stable = timm_power_stable(lr, timescale=float(timescale) if isinstance(timescale, int)
                                else timescale, power=0.5 if stable_fn == "rsqrt" else stable_power)
   stable_steps = t_initial - decay_t

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from .. import _compose, _cyclic, _decays, _piecewise, _shapes
-from .._core import Schedule, check_steps, check_value, concrete_float, require
-from ._args import checked, positive_steps
+from .._core import Schedule, check_sequence, check_steps, check_value, concrete_float
+from ._args import checked, positive_steps, value_where
 from ._args import learning_rate as _lr
 
 __all__ = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
@@ -43,8 +43,7 @@ def ExponentialDecay(initial_learning_rate: float, decay_steps: int, decay_rate:
   """
   initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   decay_steps = positive_steps("decay_steps", decay_steps)
-  rate = check_value("decay_rate", decay_rate)
-  require(concrete_float(rate) is None or rate > 0, "decay_rate", rate, "positive")
+  rate = value_where("decay_rate", decay_rate, lambda r: r > 0, "positive")
   return _decays.exponential(initial_learning_rate, decay_rate=rate, period_steps=decay_steps,
                              staircase=staircase)
 
@@ -70,16 +69,8 @@ def PiecewiseConstantDecay(boundaries: Sequence[int], values: Sequence[float]) -
     >>> s(10), s(11)
     (Array(1., dtype=float32), Array(0.1, dtype=float32))
   """
-  if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__iter__"):
-    raise TypeError(f"boundaries must be a sequence of steps, got {boundaries!r}.")
-  steps: list[int] = []
-  for i, b in enumerate(boundaries):
-    b = check_steps(f"boundaries[{i}]", b)
-    require(b >= 0, f"boundaries[{i}]", b, "a non-negative step")
-    if steps:
-      require(b > steps[-1], "boundaries", tuple(boundaries),
-              f"strictly increasing (entry {i} is {b} after {steps[-1]})")
-    steps.append(b)
+  steps = check_sequence("boundaries", boundaries, check_steps)
+  _piecewise.check_boundaries("boundaries", steps)  # the user's steps, before the shift
   return _piecewise.piecewise_constant([b + 1 for b in steps], values=values)
 
 
@@ -111,8 +102,7 @@ def PolynomialDecay(initial_learning_rate: float, decay_steps: int,  # noqa: N80
   """
   initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   decay_steps = positive_steps("decay_steps", decay_steps)
-  power = check_value("power", power)
-  require(concrete_float(power) is None or power >= 0, "power", power, "non-negative")
+  power = value_where("power", power, lambda p: p >= 0, "non-negative")
   return _shapes.polynomial(initial_learning_rate, end_value=end_learning_rate,
                             total_steps=decay_steps, power=power,
                             cycle=cycle)
@@ -141,16 +131,13 @@ def InverseTimeDecay(initial_learning_rate: float, decay_steps: int, decay_rate:
   """
   initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   decay_steps = positive_steps("decay_steps", decay_steps)
-  rate = check_value("decay_rate", decay_rate)
-  require(concrete_float(rate) is None or rate > 0, "decay_rate", rate, "positive")
+  rate = value_where("decay_rate", decay_rate, lambda r: r > 0, "positive")
   return _decays.inverse_time(initial_learning_rate, decay_rate=rate, period_steps=decay_steps,
                               staircase=staircase)
 
 
 def _alpha(alpha: float) -> float:
-  alpha = check_value("alpha", alpha)
-  require(concrete_float(alpha) is None or 0 <= alpha <= 1, "alpha", alpha, "in [0, 1]")
-  return alpha
+  return value_where("alpha", alpha, lambda a: 0 <= a <= 1, "in [0, 1]")
 
 
 @checked
@@ -223,9 +210,8 @@ def CosineDecayRestarts(initial_learning_rate: float, first_decay_steps: int,  #
   initial_learning_rate = _lr("initial_learning_rate", initial_learning_rate)
   lr, alpha = check_value("initial_learning_rate", initial_learning_rate), _alpha(alpha)
   first_decay_steps = positive_steps("first_decay_steps", first_decay_steps)
-  t_mul, m_mul = check_value("t_mul", t_mul), check_value("m_mul", m_mul)
-  require(concrete_float(t_mul) is None or t_mul >= 1, "t_mul", t_mul, ">= 1")
-  require(concrete_float(m_mul) is None or m_mul >= 0, "m_mul", m_mul, ">= 0")
+  t_mul = value_where("t_mul", t_mul, lambda m: m >= 1, ">= 1")
+  m_mul = value_where("m_mul", m_mul, lambda m: m >= 0, ">= 0")
   waves = _cyclic.cosine_restarts((1 - alpha) * lr, cycle_steps=first_decay_steps,
                                   cycle_mul=t_mul, cycle_decay=m_mul, end_value=0.0)
   return waves + alpha * lr if concrete_float(alpha) != 0.0 else waves
