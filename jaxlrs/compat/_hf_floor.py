@@ -209,18 +209,16 @@ def get_wsd_schedule(learning_rate: float, num_warmup_steps: int, num_decay_step
         warmup_shape=warmup_type, decay_shape=decay_type, end_value=low, init_value=low,
         decay_cycles=cycles if decay_type == "cosine" else 0.5)
 
-  if not d:  # no decay: the floor from the end of the stable phase (or of the warmup) on
-    floor_from = w + max(stable, 0)
-    body: Schedule = _shapes.constant(low)
-    if floor_from:
-      body = _join.join([_shapes.constant(lr), body], boundaries=[floor_from])
-    if not w:
-      return body
-    return _compose.warmup(body, warmup_steps=w, init_value=low, shape=warmup_type, delay=False)
-  if stable >= 0:
+  if d and stable >= 0:
     return wsd(w, w + stable + d)
-  decay = wsd(0, d).shift(stable)  # from step w on, -stable steps into the decay
+  # What follows a plateau at the peak: the floor, when there is no decay (from the end of the
+  # stable phase on), or a decay that started before the warmup ended (T < w + d), from step w
+  # on, -stable steps into it. A warmup covers the first w steps either way.
+  if d:
+    rest, rest_from = wsd(0, d).shift(stable), w
+  else:
+    rest, rest_from = _shapes.constant(low), w + max(stable, 0)
+  body = _join.join([_shapes.constant(lr), rest], boundaries=[rest_from]) if rest_from else rest
   if not w:
-    return decay
-  body = _join.join([_shapes.constant(lr), decay], boundaries=[w])
+    return body
   return _compose.warmup(body, warmup_steps=w, init_value=low, shape=warmup_type, delay=False)
